@@ -75,6 +75,12 @@ if [ "$mode" != unit ]; then
 		start=$(date +%s)
 		bash "$t" >"$out" 2>&1 </dev/null
 		rc=$?
+		# a test that deletes the main engine's bridge breaks every later
+		# one: name it, fail it, and put the bridge back (TESTBED.md §8)
+		if command -v ip >/dev/null && ! ip link show docker0 >/dev/null 2>&1; then
+			echo "not ok - $name left the engine without its docker0 bridge" >>"$out"
+			bash "$here/setup/engine.sh" >/dev/null 2>&1
+		fi
 		tally "$out" "$name ($(($(date +%s) - start))s)" $rc
 	done
 fi

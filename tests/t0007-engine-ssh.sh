@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# ssh:// engines: nextdeploy runs `ssh HOST docker system dial-stdio` for each
+# connection through a private unix-socket relay (TESTBED.md §4)
+. "$(dirname "$0")/test-lib.sh"
+
+[ -x /usr/sbin/sshd ] || test_skip_all "no sshd (openssh-server)"
+command -v docker >/dev/null || test_skip_all "no docker CLI for dial-stdio"
+
+PORT=$((22000 + $$ % 1000))
+S=$TRASH/ssh
+trap '[ -f "$S/sshd.pid" ] && kill $(cat "$S/sshd.pid") 2>/dev/null' EXIT
+
+test_expect_success 'setup: an sshd on 127.0.0.1 and an ssh wrapper on PATH' '
+	mkdir -p "$S" "$TRASH/bin" /run/sshd &&
+	ssh-keygen -q -t ed25519 -N "" -f "$S/host" &&
+	ssh-keygen -q -t ed25519 -N "" -f "$S/id" &&
+	cp "$S/id.pub" "$S/authorized_keys" &&
+	cat >"$S/sshd_config" <<-EOF &&
+	Port $PORT
+	ListenAddress 127.0.0.1
+	HostKey $S/host
+	PidFile $S/sshd.pid
+	AuthorizedKeysFile $S/authorized_keys
+	PermitRootLogin prohibit-password
+	PasswordAuthentication no
+	StrictModes no
+	UsePAM no
+	EOF
+	/usr/sbin/sshd -f "$S/sshd_config" -E "$S/sshd.log" &&
+	cat >"$S/ssh_config" <<-EOF &&
+	Host *
+	  IdentityFile $S/id
+	  IdentitiesOnly yes
+	  StrictHostKeyChecking no
+	  UserKnownHostsFile $S/known_hosts
+	  LogLevel ERROR
+	EOF
+	printf "#!/bin/sh\nexec /usr/bin/ssh -F %s \"\$@\"\n" "$S/ssh_config" >"$TRASH/bin/ssh" &&
+	chmod +x "$TRASH/bin/ssh" &&
+	nd_wait_for 5 "$TRASH/bin/ssh" -p $PORT root@127.0.0.1 true &&
+	nd_app_init
+'
+
+export PATH=$TRASH/bin:$PATH
+
+test_expect_success 'version over ssh:// names the engine and negotiates' '
+	nd -H ssh://root@127.0.0.1:$PORT version --json >v.json &&
+	json_get v.json "d[\"engine\"][\"negotiated_api_version\"]" >api &&
+	docker version --format "{{.Server.APIVersion}}" >want && test_cmp want api
+'
+
+test_expect_success 'ps over ssh:// sees what the local socket sees' '
+	docker run -d --name "nd-$APP-web-r1" --label nextdeploy.managed=true \
+		--label nextdeploy.app=$APP --label nextdeploy.service=web \
+		"$ND_TEST_BUSYBOX" sleep 60 >/dev/null &&
+	test_when_finished "docker rm -f nd-$APP-web-r1 >/dev/null" &&
+	nd ps -q >local.ids &&
+	DOCKER_HOST=ssh://root@127.0.0.1:$PORT nd ps -q >ssh.ids &&
+	test_cmp local.ids ssh.ids && test $(wc -l <ssh.ids) = 1
+'
+
+test_expect_success 'a remote socket path in the URL is passed to dial-stdio' '
+	nd -H ssh://root@127.0.0.1:$PORT/var/run/docker.sock doctor >out &&
+	test_grep "\[ok\] reachable" out
+'
+
+test_expect_success 'the relay leaves nothing behind' '
+	nd -H ssh://root@127.0.0.1:$PORT ps >/dev/null &&
+	! ls -d /tmp/nextdeploy-ssh-* 2>/dev/null | grep -q . &&
+	! pgrep -f "dial-stdio" >/dev/null
+'
+
+test_expect_success 'an ssh host that refuses: exit 3 naming the host' '
+	test_expect_code 3 nd -H ssh://root@127.0.0.1:1 ps 2>err &&
+	test_grep "ssh://root@127.0.0.1:1" err
+'
+
+test_expect_success 'bad ssh URLs are usage errors' '
+	test_expect_code 2 nd -H "ssh://user:pw@host" ps 2>err &&
+	test_grep "password in the URL" err &&
+	test_expect_code 2 nd -H "ssh://" ps 2>err
+'
+
+test_done
