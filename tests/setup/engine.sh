@@ -30,7 +30,7 @@ readonly PACKAGES=(
 	docker.io debootstrap busybox-static
 	pkg-config gcc make libc6-dev
 	libcurl4-openssl-dev libcjson-dev libyaml-dev libarchive-dev libgit2-dev
-	libssl-dev python3 openssh-server openssh-client time
+	libssl-dev python3 openssh-server openssh-client time podman
 	zsh fish man-db groff-base
 	iproute2 curl ca-certificates git openssl
 	procps psmisc util-linux bsdutils bsdextrautils
