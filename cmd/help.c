@@ -1,24 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 #include "core/common.h"
 #include "cmd/cmd.h"
+#include "cmd/doc.h"
 #include "core/buf.h"
 
-static void opt_label(struct nd_buf *b, const struct nd_opt *o)
-{
-	nd_buf_reset(b);
-	if (o->short_name && o->long_name)
-		nd_buf_addf(b, "-%c, --%s", o->short_name, o->long_name);
-	else if (o->short_name)
-		nd_buf_addf(b, "-%c", o->short_name);
-	else
-		nd_buf_addf(b, "    --%s", o->long_name);
-	if (o->value_name)
-		nd_buf_addf(b, " %s", o->value_name);
-}
+#include <ctype.h>
 
-static void print_opts(FILE *f, const char *title, const struct nd_opt *opts)
+/*
+ * Help text, rendered from the command table and the specs (cmd/doc.h), in
+ * the same order as the man pages (cmd/docs.c). Every line fits in 80
+ * columns: tests/t0010-help.sh checks it for every command.
+ */
+#define HELP_WIDTH 79
+#define LABEL_MAX 26
+
+static void print_opts(struct nd_buf *out, const char *title,
+		       const struct nd_opt *opts)
 {
-	struct nd_buf b = ND_BUF_INIT;
+	struct nd_buf label = ND_BUF_INIT, help = ND_BUF_INIT;
 	const struct nd_opt *o;
 	int width = 0;
 
@@ -27,146 +26,207 @@ static void print_opts(FILE *f, const char *title, const struct nd_opt *opts)
 	for (o = opts; o->type != ND_OPT_END; o++) {
 		if (o->flags & ND_OPTF_HIDDEN)
 			continue;
-		opt_label(&b, o);
-		if ((int)b.len > width)
-			width = (int)b.len;
+		nd_buf_reset(&label);
+		if (!o->short_name)
+			nd_buf_adds(&label, "    ");
+		nd_doc_opt_label(&label, o);
+		if ((int)label.len > width)
+			width = (int)label.len;
 	}
-	if (width > 28)
-		width = 28;
-	fprintf(f, "\n%s:\n", title);
+	if (width > LABEL_MAX)
+		width = LABEL_MAX;
+	nd_buf_addf(out, "\n%s:\n", title);
 	for (o = opts; o->type != ND_OPT_END; o++) {
 		if (o->flags & ND_OPTF_HIDDEN)
 			continue;
-		opt_label(&b, o);
-		if ((int)b.len > width)
-			fprintf(f, "  %s\n  %*s  %s", b.buf, width, "", o->help);
+		nd_buf_reset(&label);
+		nd_buf_reset(&help);
+		if (!o->short_name)
+			nd_buf_adds(&label, "    ");
+		nd_doc_opt_label(&label, o);
+		nd_doc_opt_help(&help, o);
+		if ((int)label.len > width)
+			nd_buf_addf(out, "  %s\n%*s", label.buf, width + 4, "");
 		else
-			fprintf(f, "  %-*s  %s", width, b.buf, o->help);
-		if (o->kind == ND_ARG_CHOICE && o->choices) {
-			const char *const *c;
-
-			fputs(" (", f);
-			for (c = o->choices; *c; c++)
-				fprintf(f, "%s%s", c == o->choices ? "" : ", ",
-					*c);
-			fputc(')', f);
-		}
-		fputc('\n', f);
+			nd_buf_addf(out, "  %-*s  ", width, label.buf);
+		nd_doc_wrap(out, help.buf, help.len, width + 4, width + 4,
+			    HELP_WIDTH);
+		nd_buf_addch(out, '\n');
 	}
-	nd_buf_release(&b);
+	nd_buf_release(&label);
+	nd_buf_release(&help);
 }
 
-/* Wrap a paragraph at 78 columns with an indent. */
-static void print_wrapped(FILE *f, const char *text, int indent)
+struct text_ctx {
+	struct nd_buf *out;
+	int indent;
+	bool first;
+};
+
+static void text_block(enum nd_doc_block_kind kind, const char *text,
+		       size_t len, void *ud)
 {
-	const char *p = text;
-	int col = 0;
+	struct text_ctx *t = ud;
+	const char *p, *end = text + len;
 
-	while (*p) {
-		const char *w = p;
-		size_t n;
+	if (!t->first && kind != ND_DOC_ITEM)
+		nd_buf_addch(t->out, '\n');
+	t->first = false;
+	switch (kind) {
+	case ND_DOC_PARA:
+		nd_doc_wrap(t->out, text, len, 0, t->indent, HELP_WIDTH);
+		nd_buf_addch(t->out, '\n');
+		break;
+	case ND_DOC_ITEM:
+		nd_buf_addf(t->out, "%*s- ", t->indent, "");
+		nd_doc_wrap(t->out, text, len, t->indent + 2, t->indent + 2,
+			    HELP_WIDTH);
+		nd_buf_addch(t->out, '\n');
+		break;
+	case ND_DOC_PRE:
+		for (p = text; p < end;) {
+			const char *eol = memchr(p, '\n', (size_t)(end - p));
 
-		while (*w == ' ')
-			w++;
-		if (*w == '\n') {
-			fputc('\n', f);
-			col = 0;
-			p = w + 1;
-			continue;
+			if (!eol)
+				eol = end;
+			nd_buf_addf(t->out, "%*s  %.*s\n", t->indent, "",
+				    (int)(eol - p), p);
+			p = eol < end ? eol + 1 : end;
 		}
-		n = strcspn(w, " \n");
-		if (!n)
-			break;
-		if (col && col + 1 + (int)n > 78) {
-			fputc('\n', f);
-			col = 0;
-		}
-		if (!col) {
-			fprintf(f, "%*s", indent, "");
-			col = indent;
-		} else {
-			fputc(' ', f);
-			col++;
-		}
-		fwrite(w, 1, n, f);
-		col += (int)n;
-		p = w + n;
+		break;
 	}
-	if (col)
-		fputc('\n', f);
 }
 
-static void print_usage_line(FILE *f, const struct nd_command *cmd,
-			     const char *path)
+static void print_text(struct nd_buf *out, const char *text, int indent)
 {
-	fprintf(f, "usage: nextdeploy %s%s%s\n", path,
-		cmd->spec->usage && *cmd->spec->usage ? " " : "",
-		cmd->spec->usage ? cmd->spec->usage : "");
+	struct text_ctx t = { out, indent, true };
+
+	nd_doc_blocks(text, text_block, &t);
 }
 
-static void print_command_list(FILE *f, const struct nd_command *table,
-			       size_t n)
+static void print_command_list(struct nd_buf *out,
+			       const struct nd_command *table, size_t n)
 {
 	size_t i;
 	int width = 0;
 
 	for (i = 0; i < n; i++)
-		if ((int)strlen(table[i].name) > width)
+		if (!(table[i].flags & ND_HIDDEN) &&
+		    (int)strlen(table[i].name) > width)
 			width = (int)strlen(table[i].name);
-	for (i = 0; i < n; i++)
-		if (!(table[i].flags & ND_HIDDEN))
-			fprintf(f, "  %-*s  %s\n", width, table[i].name,
-				table[i].summary);
+	for (i = 0; i < n; i++) {
+		if (table[i].flags & ND_HIDDEN)
+			continue;
+		nd_buf_addf(out, "  %-*s  ", width, table[i].name);
+		nd_doc_wrap(out, table[i].summary, strlen(table[i].summary),
+			    width + 4, width + 4, HELP_WIDTH);
+		nd_buf_addch(out, '\n');
+	}
+}
+
+/* "EXIT STATUS" -> "Exit status" */
+static void section_title(struct nd_buf *out, const char *title)
+{
+	const char *p;
+
+	for (p = title; *p; p++)
+		nd_buf_addch(out, p == title ? *p : tolower((unsigned char)*p));
+}
+
+static void help_render(struct nd_buf *out, const struct nd_command *cmd,
+		    const char *path)
+{
+	const struct nd_cmd_spec *spec;
+	const struct nd_example *ex;
+	const char *const *s;
+
+	if (!cmd) {
+		nd_buf_adds(out,
+			    "usage: nextdeploy [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+			    "Build an app into an image and deploy it, health-gated and with zero\n"
+			    "downtime, on a Docker or Podman engine.\n\n"
+			    "Commands:\n");
+		print_command_list(out, nd_commands, nd_commands_nr);
+		print_opts(out, "Global options", nd_global_opts);
+		nd_buf_adds(out, "\nSee 'nextdeploy help COMMAND' for more on a "
+				 "command, and 'man nextdeploy'.\n");
+		return;
+	}
+	spec = cmd->spec;
+	nd_buf_adds(out, "usage: ");
+	nd_doc_synopsis(out, cmd, path);
+	nd_buf_adds(out, "\n\n");
+	if (spec->description) {
+		print_text(out, spec->description, 0);
+	} else {
+		nd_buf_addch(out, toupper((unsigned char)cmd->summary[0]));
+		nd_buf_adds(out, cmd->summary + 1);
+		nd_buf_adds(out, ".\n");
+	}
+	if (spec->subcommands) {
+		nd_buf_adds(out, "\nCommands:\n");
+		print_command_list(out, spec->subcommands, spec->nsubcommands);
+	}
+	if (spec->args && spec->args->name) {
+		const struct nd_arg *a;
+		int width = 0;
+
+		for (a = spec->args; a->name; a++)
+			if ((int)strlen(a->name) > width)
+				width = (int)strlen(a->name);
+		nd_buf_adds(out, "\nArguments:\n");
+		for (a = spec->args; a->name; a++) {
+			nd_buf_addf(out, "  %-*s  ", width, a->name);
+			if (a->help)
+				nd_doc_wrap(out, a->help, strlen(a->help),
+					    width + 4, width + 4, HELP_WIDTH);
+			nd_buf_addch(out, '\n');
+		}
+	}
+	print_opts(out, "Options", spec->opts);
+	print_opts(out, "Global options", nd_global_opts);
+	if (spec->examples && spec->examples->cmdline) {
+		nd_buf_adds(out, "\nExamples:\n");
+		for (ex = spec->examples; ex->cmdline; ex++) {
+			nd_buf_addf(out, "  %s\n", ex->cmdline);
+			if (ex->text) {
+				nd_doc_wrap(out, ex->text, strlen(ex->text), 0,
+					    6, HELP_WIDTH);
+				nd_buf_addch(out, '\n');
+			}
+		}
+	}
+	for (s = spec->sections; s && s[0]; s += 2) {
+		nd_buf_addch(out, '\n');
+		section_title(out, s[0]);
+		nd_buf_adds(out, ":\n");
+		print_text(out, s[1], 2);
+	}
+	{
+		char *man = nd_doc_man_name(path);
+
+		nd_buf_addf(out, "\nSee 'man %s' for the manual page.\n", man);
+		free(man);
+	}
 }
 
 void nd_help_print(FILE *f, const struct nd_command *cmd, const char *path)
 {
-	const struct nd_example *ex;
+	struct nd_buf b = ND_BUF_INIT;
 
-	if (!cmd) {
-		fputs("usage: nextdeploy [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
-		      "Build an app into an image and deploy it, health-gated and with zero\n"
-		      "downtime, on a Docker or Podman engine.\n\n"
-		      "Commands:\n", f);
-		print_command_list(f, nd_commands, nd_commands_nr);
-		print_opts(f, "Global options", nd_global_opts);
-		fputs("\nSee 'nextdeploy help COMMAND' for more on a command.\n",
-		      f);
-		return;
-	}
-	print_usage_line(f, cmd, path);
-	fputc('\n', f);
-	if (cmd->spec->description)
-		print_wrapped(f, cmd->spec->description, 0);
-	else
-		fprintf(f, "%c%s.\n", cmd->summary[0] - 32, cmd->summary + 1);
-	if (cmd->spec->subcommands) {
-		fputs("\nCommands:\n", f);
-		print_command_list(f, cmd->spec->subcommands,
-				   cmd->spec->nsubcommands);
-	}
-	if (cmd->spec->args && cmd->spec->args->name) {
-		const struct nd_arg *a;
-
-		fputs("\nArguments:\n", f);
-		for (a = cmd->spec->args; a->name; a++)
-			fprintf(f, "  %-12s  %s\n", a->name, a->help ? a->help : "");
-	}
-	print_opts(f, "Options", cmd->spec->opts);
-	print_opts(f, "Global options", nd_global_opts);
-	if (cmd->spec->examples && cmd->spec->examples->cmdline) {
-		fputs("\nExamples:\n", f);
-		for (ex = cmd->spec->examples; ex->cmdline; ex++) {
-			fprintf(f, "  %s\n", ex->cmdline);
-			print_wrapped(f, ex->text, 6);
-		}
-	}
+	help_render(&b, cmd, path);
+	fputs(b.buf, f);
+	nd_buf_release(&b);
 }
 
 void nd_help_usage_error(const struct nd_command *cmd, const char *path)
 {
-	print_usage_line(stderr, cmd, path);
+	struct nd_buf b = ND_BUF_INIT;
+
+	nd_doc_synopsis(&b, cmd, path);
+	fprintf(stderr, "usage: %s\n", b.buf);
 	nd_msg_hint("see 'nextdeploy help %s'", path);
+	nd_buf_release(&b);
 }
 
 static const struct nd_arg help_args[] = {
@@ -194,9 +254,31 @@ const struct nd_cmd_spec nd_help_spec = {
 	.examples = help_examples,
 };
 
+static int no_such_command(const char *name, const struct nd_command *table,
+			   size_t n, const char *parent)
+{
+	const char **names = nd_calloc(n, sizeof(*names));
+	const char *best;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (!(table[i].flags & ND_HIDDEN))
+			names[k++] = table[i].name;
+	nd_msg_error("no such command '%s%s%s'", parent ? parent : "",
+		     parent ? " " : "", name);
+	best = nd_suggest(name, names, k);
+	if (best)
+		nd_msg_hint("did you mean '%s%s%s'?", parent ? parent : "",
+			    parent ? " " : "", best);
+	else
+		nd_msg_hint("see 'nextdeploy help'");
+	free(names);
+	return ND_EXIT_USAGE;
+}
+
 int cmd_help(int argc, const char **argv, struct nd_ctx *ctx)
 {
-	const struct nd_command *cmd;
+	const struct nd_command *cmd, *sub;
 	char *path;
 
 	ND_UNUSED(ctx);
@@ -205,28 +287,26 @@ int cmd_help(int argc, const char **argv, struct nd_ctx *ctx)
 		return 0;
 	}
 	cmd = nd_command_find(nd_commands, nd_commands_nr, argv[0]);
-	if (!cmd) {
-		nd_msg_error("no such command '%s'", argv[0]);
-		nd_msg_hint("see 'nextdeploy help'");
-		return ND_EXIT_USAGE;
-	}
-	if (argc == 2) {
-		const struct nd_command *sub = NULL;
-
-		if (cmd->spec->subcommands)
-			sub = nd_command_find(cmd->spec->subcommands,
-					      cmd->spec->nsubcommands, argv[1]);
-		if (!sub) {
-			nd_msg_error("no such command '%s %s'", argv[0],
-				     argv[1]);
-			return ND_EXIT_USAGE;
-		}
-		path = nd_xprintf("%s %s", cmd->name, sub->name);
-		nd_help_print(stdout, sub, path);
-		free(path);
+	if (!cmd || (cmd->flags & ND_HIDDEN))
+		return no_such_command(argv[0], nd_commands, nd_commands_nr,
+				       NULL);
+	if (argc == 1) {
+		nd_help_print(stdout, cmd, cmd->name);
 		return 0;
 	}
-	nd_help_print(stdout, cmd, cmd->name);
+	if (!cmd->spec->subcommands) {
+		nd_msg_error("'%s' has no subcommands", cmd->name);
+		nd_msg_hint("see 'nextdeploy help %s'", cmd->name);
+		return ND_EXIT_USAGE;
+	}
+	sub = nd_command_find(cmd->spec->subcommands, cmd->spec->nsubcommands,
+			      argv[1]);
+	if (!sub || (sub->flags & ND_HIDDEN))
+		return no_such_command(argv[1], cmd->spec->subcommands,
+				       cmd->spec->nsubcommands, cmd->name);
+	path = nd_xprintf("%s %s", cmd->name, sub->name);
+	nd_help_print(stdout, sub, path);
+	free(path);
 	return 0;
 }
 
