@@ -85,12 +85,23 @@ install: $(BIN)
 	[ ! -e completions/_nextdeploy ] || install -m 644 completions/_nextdeploy $(DESTDIR)$(ZSHCOMPDIR)/_nextdeploy
 	[ ! -e completions/nextdeploy.fish ] || install -m 644 completions/nextdeploy.fish $(DESTDIR)$(FISHCOMPDIR)/nextdeploy.fish
 
+# The manual pages and completion scripts are generated from the command
+# table and checked in; tests/t0010-help.sh fails when they drift. Run this
+# after changing a command's spec, and commit the result.
+docs: $(BIN)
+	rm -f man/*.1 man/*.5
+	./$(BIN) __docs man man
+	@mkdir -p completions
+	./$(BIN) completion bash >completions/nextdeploy.bash
+	./$(BIN) completion zsh >completions/_nextdeploy
+	./$(BIN) completion fish >completions/nextdeploy.fish
+
 lint:
 	clang-format --dry-run --Werror $(LIB_SRCS) $(CMD_SRCS) $(wildcard core/*.h docker/*.h buildpacks/*.h cmd/*.h)
 
 clean:
 	rm -rf build $(BIN)
 
-.PHONY: all test unit unit-bins deps asan install lint clean
+.PHONY: all test unit unit-bins deps asan install docs lint clean
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

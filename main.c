@@ -13,6 +13,10 @@
  * commands[]). The flags say what the dispatcher sets up first.
  */
 const struct nd_command nd_commands[] = {
+	{ "__complete", cmd_complete, ND_HIDDEN,
+	  "print completion candidates (services, releases)", &nd_complete_spec },
+	{ "__docs", cmd_docs, ND_HIDDEN,
+	  "generate the manual pages, or print the command table", &nd_docs_spec },
 	{ "build", cmd_build, ND_NEED_PROJECT | ND_NEED_ENGINE | ND_HAS_JSON | ND_HAS_QUIET_IDS,
 	  "build the app image", &nd_build_spec },
 	{ "completion", cmd_completion, ND_WANT_PROJECT,

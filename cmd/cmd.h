@@ -122,7 +122,9 @@ int nd_cmd_not_implemented(const struct nd_ctx *ctx);
 	extern const struct nd_cmd_spec nd_##n##_spec
 
 ND_CMD_DECL(build);
+ND_CMD_DECL(complete); /* __complete (hidden) */
 ND_CMD_DECL(completion);
+ND_CMD_DECL(docs); /* __docs (hidden) */
 ND_CMD_DECL(doctor);
 ND_CMD_DECL(down);
 ND_CMD_DECL(events);

@@ -263,3 +263,21 @@ const char *nd_doc_section(const struct nd_cmd_spec *spec, const char *title)
 			return s[1];
 	return NULL;
 }
+
+const char *nd_doc_kind_name(enum nd_arg_kind kind)
+{
+	static const char *const names[] = {
+		[ND_ARG_NONE] = "none",         [ND_ARG_TEXT] = "text",
+		[ND_ARG_FILE] = "file",         [ND_ARG_DIR] = "dir",
+		[ND_ARG_NUMBER] = "number",     [ND_ARG_DURATION] = "duration",
+		[ND_ARG_TIME] = "time",         [ND_ARG_HOST] = "host",
+		[ND_ARG_SERVICE] = "service",   [ND_ARG_RELEASE] = "release",
+		[ND_ARG_CHOICE] = "choice",     [ND_ARG_KEYVALUE] = "keyvalue",
+		[ND_ARG_USER] = "user",         [ND_ARG_COMMAND] = "command",
+		[ND_ARG_NDCOMMAND] = "ndcommand",
+	};
+
+	if ((size_t)kind < ND_ARRAY_SIZE(names) && names[kind])
+		return names[kind];
+	return "text";
+}

@@ -75,6 +75,9 @@ struct nd_doc_exit {
 };
 extern const struct nd_doc_exit nd_doc_exit_codes[];
 
+/* "file", "service", "choice", ...: a value kind's name for scripts. */
+const char *nd_doc_kind_name(enum nd_arg_kind kind);
+
 /* Look up an extra section of a spec by title ("EXIT STATUS"), or NULL. */
 const char *nd_doc_section(const struct nd_cmd_spec *spec, const char *title);
 
