@@ -156,10 +156,17 @@ int nd_buf_add_sanitized(struct nd_buf *b, const char *s, size_t len,
 		int r;
 
 		if ((c < 0x20 && !(keep_newlines && (c == '\n' || c == '\t'))) ||
-		    c == 0x7f)
+		    c == 0x7f) {
 			r = nd_buf_addch(b, '?');
-		else
+		} else if (c == 0xc2 && i + 1 < len &&
+			   (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] <= 0x9f) {
+			/* a C1 control in UTF-8 (U+009B is a CSI) */
+			r = nd_buf_addch(b, '?');
+			i++;
+		} else {
 			r = nd_buf_addch(b, c);
+		}
 		if (r < 0)
 			return -1;
 	}

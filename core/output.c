@@ -4,6 +4,7 @@
 #include "core/buf.h"
 
 #include <cjson/cJSON.h>
+#include <strings.h>
 #include <unistd.h>
 
 struct nd_output nd_out = { ND_V_INFO, 0, false, false, false, false, false,
@@ -16,10 +17,19 @@ static bool env_set(const char *name)
 	return v && *v;
 }
 
+/* CI=true, CI=1, CI=yes...: any value but "", "0" and "false" */
+static bool ci_set(void)
+{
+	const char *v = getenv("CI");
+
+	return v && *v && strcmp(v, "0") && strcasecmp(v, "false");
+}
+
 void nd_output_init(int verbose, int quiet, bool json, bool no_color)
 {
 	const char *term = getenv("TERM");
-	bool dumb = term && !strcmp(term, "dumb");
+	/* no TERM at all is as good as dumb (git color.c) */
+	bool dumb = !term || !*term || !strcmp(term, "dumb");
 	bool color_ok = !no_color && !env_set("NO_COLOR") && !json && !dumb;
 
 	nd_out.verbosity = ND_V_INFO + verbose - quiet;
@@ -33,7 +43,7 @@ void nd_output_init(int verbose, int quiet, bool json, bool no_color)
 	nd_out.tty_err = isatty(STDERR_FILENO);
 	nd_out.color_out = color_ok && nd_out.tty_out;
 	nd_out.color_err = color_ok && nd_out.tty_err;
-	nd_out.progress_bars = nd_out.tty_err && !dumb && !env_set("CI");
+	nd_out.progress_bars = nd_out.tty_err && !dumb && !ci_set();
 }
 
 static const char *const color_codes[] = {
@@ -339,8 +349,9 @@ void nd_table_print(const struct nd_table *t, FILE *f)
 			const char *col = t->colors[r][c];
 			const char *cell = t->rows[r][c];
 
+			/* the caller chose the color for f: reset likewise */
 			fprintf(f, "%s%s%s", col ? col : "", cell,
-				col && *col ? nd_color(ND_C_RESET) : "");
+				col && *col ? color_codes[ND_C_RESET] : "");
 			if (c + 1 < t->ncols)
 				fprintf(f, "%*s",
 					(int)(width[c] - text_width(cell) + 3),
