@@ -689,6 +689,13 @@ static void table_command(const struct nd_command *cmd, const char *path,
 		cJSON_AddStringToObject(j, "kind", nd_doc_kind_name(a->kind));
 		cJSON_AddBoolToObject(j, "optional", a->optional);
 		cJSON_AddBoolToObject(j, "repeat", a->repeat);
+		if (a->choices) {
+			cJSON *ch = cJSON_AddArrayToObject(j, "choices");
+			const char *const *p;
+
+			for (p = a->choices; *p; p++)
+				cJSON_AddItemToArray(ch, cJSON_CreateString(*p));
+		}
 		cJSON_AddItemToArray(args, j);
 	}
 	cJSON_AddNumberToObject(c, "min_args", spec->min_args);
