@@ -97,8 +97,8 @@ _nextdeploy_dynamic() {
 
 # _nextdeploy_values KIND [CHOICE...]: fill COMPREPLY for $cur
 _nextdeploy_values() {
-	local kind=$1
-	shift
+	local kind=${1-}
+	(($#)) && shift
 	COMPREPLY=()
 	case $kind in
 	file)
