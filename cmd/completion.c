@@ -452,7 +452,7 @@ static void zsh_action(struct nd_buf *b, enum nd_arg_kind kind,
 		nd_buf_adds(b, "_command_names -e");
 		break;
 	case ND_ARG_NDCOMMAND:
-		nd_buf_adds(b, "_nextdeploy_commands");
+		nd_buf_adds(b, "_nextdeploy_ndcommand");
 		break;
 	default:
 		nd_buf_adds(b, " ");
@@ -557,6 +557,35 @@ static void gen_zsh(struct nd_buf *b, const struct paths *ps)
 	zsh_describe_list(b, "cmds", nd_commands, nd_commands_nr);
 	nd_buf_adds(b,
 		"\t_describe -t commands 'nextdeploy command' cmds\n}\n\n"
+		"# help local <TAB>: the subcommands of the command named before\n"
+		"_nextdeploy_ndcommand() {\n"
+		"\tif ((CURRENT > 2)); then\n"
+		"\t\tlocal -a subs\n"
+		"\t\tcase ${words[CURRENT-1]} in\n");
+	for (i = 0; i < ps->nr; i++) {
+		const struct nd_cmd_spec *spec = ps->items[i].cmd->spec;
+
+		if (!spec->subcommands)
+			continue;
+		nd_buf_addf(b, "\t\t(%s)\n\t\t\tsubs=(\n", ps->items[i].path);
+		for (j = 0; j < spec->nsubcommands; j++) {
+			if (spec->subcommands[j].flags & ND_HIDDEN)
+				continue;
+			nd_buf_adds(b, "\t\t\t\t'");
+			zsh_desc(b, spec->subcommands[j].name);
+			nd_buf_adds(b, ":");
+			zsh_desc(b, spec->subcommands[j].summary);
+			nd_buf_adds(b, "'\n");
+		}
+		nd_buf_adds(b, "\t\t\t) ;;\n");
+	}
+	nd_buf_adds(b,
+		"\t\tesac\n"
+		"\t\t(($#subs)) && _describe -t commands 'subcommand' subs\n"
+		"\t\treturn\n"
+		"\tfi\n"
+		"\t_nextdeploy_commands\n"
+		"}\n\n"
 		"# service names and release tags, from the project and the engine\n"
 		"_nextdeploy_dynamic() {\n"
 		"\tlocal -a vals\n"
@@ -699,7 +728,7 @@ static void fish_values(struct nd_buf *b, enum nd_arg_kind kind,
 		nd_buf_adds(b, " -x -a '(__fish_complete_command)'");
 		break;
 	case ND_ARG_NDCOMMAND:
-		nd_buf_adds(b, " -x -a '(__nextdeploy_commands)'");
+		nd_buf_adds(b, " -x -a '(__nextdeploy_ndcommand)'");
 		break;
 	default:
 		nd_buf_adds(b, " -x");
@@ -740,7 +769,7 @@ static void gen_fish(struct nd_buf *b, const struct paths *ps)
 	for (i = 0; i < ps->nr; i++) {
 		nd_buf_adds(b, "        case ");
 		fish_quote(b, ps->items[i].path);
-		nd_buf_adds(b, "\n            echo");
+		nd_buf_adds(b, "\n            printf '%s\\n'");
 		for (k = 0; k < 2; k++) {
 			const struct nd_opt *tbl = k ? nd_global_opts :
 						       ps->items[i].cmd->spec->opts;
@@ -757,7 +786,7 @@ static void gen_fish(struct nd_buf *b, const struct paths *ps)
 		}
 		nd_buf_addch(b, '\n');
 	}
-	nd_buf_adds(b, "        case '*'\n            echo");
+	nd_buf_adds(b, "        case '*'\n            printf '%s\\n'");
 	for (o = nd_global_opts; o->type != ND_OPT_END; o++) {
 		if (!nd_doc_opt_takes_value(o))
 			continue;
@@ -812,6 +841,7 @@ static void gen_fish(struct nd_buf *b, const struct paths *ps)
 		"    set -g __nd_npos 0\n"
 		"    set -g __nd_stop 0\n"
 		"    set -g __nd_gflags\n"
+		"    set -g __nd_pos\n"
 		"    set -l tokens (commandline -opc)\n"
 		"    set -l valopts (__nextdeploy_valopts '')\n"
 		"    set -l i 2\n"
@@ -820,6 +850,7 @@ static void gen_fish(struct nd_buf *b, const struct paths *ps)
 		"        set i (math $i + 1)\n"
 		"        if test $__nd_stop = 1\n"
 		"            set __nd_npos (math $__nd_npos + 1)\n"
+		"            set -a __nd_pos $w\n"
 		"            continue\n"
 		"        end\n"
 		"        if test \"$w\" = --\n"
@@ -846,6 +877,7 @@ static void gen_fish(struct nd_buf *b, const struct paths *ps)
 		"            continue\n"
 		"        end\n"
 		"        set __nd_npos (math $__nd_npos + 1)\n"
+		"        set -a __nd_pos $w\n"
 		"        __nextdeploy_stops_at_arg $__nd_path; and set __nd_stop 1\n"
 		"    end\n"
 		"end\n\n"
@@ -867,6 +899,15 @@ static void gen_fish(struct nd_buf *b, const struct paths *ps)
 		"        test $__nd_npos -ge (string trim -r -c + -- $argv[2])\n"
 		"    else\n"
 		"        test $__nd_npos -eq $argv[2]\n"
+		"    end\n"
+		"end\n\n"
+		"# a command name for help: the subcommands once a command is given\n"
+		"function __nextdeploy_ndcommand\n"
+		"    __nextdeploy_state\n"
+		"    if test $__nd_npos -eq 0\n"
+		"        __nextdeploy_commands\n"
+		"    else if test $__nd_npos -eq 1\n"
+		"        __nextdeploy_subcommands $__nd_pos[1]\n"
 		"    end\n"
 		"end\n\n"
 		"# service names and release tags, from the project and the engine\n"

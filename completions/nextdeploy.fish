@@ -8,55 +8,55 @@
 function __nextdeploy_valopts
     switch $argv[1]
         case 'build'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'completion'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'doctor'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'down'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'events'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'exec'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'help'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'init'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'local'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'local run'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'logs'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'plan'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'prune'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'ps'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'pull'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'push'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'releases'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'restart'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'rollback'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'run'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'start'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'stats'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'stop'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case 'version'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
         case '*'
-            echo -f --file -C -H --host
+            printf '%s\n' -f --file -C -H --host
     end
 end
 
@@ -109,6 +109,7 @@ function __nextdeploy_state
     set -g __nd_npos 0
     set -g __nd_stop 0
     set -g __nd_gflags
+    set -g __nd_pos
     set -l tokens (commandline -opc)
     set -l valopts (__nextdeploy_valopts '')
     set -l i 2
@@ -117,6 +118,7 @@ function __nextdeploy_state
         set i (math $i + 1)
         if test $__nd_stop = 1
             set __nd_npos (math $__nd_npos + 1)
+            set -a __nd_pos $w
             continue
         end
         if test "$w" = --
@@ -143,6 +145,7 @@ function __nextdeploy_state
             continue
         end
         set __nd_npos (math $__nd_npos + 1)
+        set -a __nd_pos $w
         __nextdeploy_stops_at_arg $__nd_path; and set __nd_stop 1
     end
 end
@@ -167,6 +170,16 @@ function __nextdeploy_arg
         test $__nd_npos -ge (string trim -r -c + -- $argv[2])
     else
         test $__nd_npos -eq $argv[2]
+    end
+end
+
+# a command name for help: the subcommands once a command is given
+function __nextdeploy_ndcommand
+    __nextdeploy_state
+    if test $__nd_npos -eq 0
+        __nextdeploy_commands
+    else if test $__nd_npos -eq 1
+        __nextdeploy_subcommands $__nd_pos[1]
     end
 end
 
@@ -259,7 +272,7 @@ complete -c nextdeploy -n '__nextdeploy_at "help"' -s v -l verbose -d 'more outp
 complete -c nextdeploy -n '__nextdeploy_at "help"' -l no-color -d 'never color the output (also NO_COLOR=1)'
 complete -c nextdeploy -n '__nextdeploy_at "help"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "help"' -s h -l help -d 'show help'
-complete -c nextdeploy -n '__nextdeploy_arg "help" 0+' -x -a '(__nextdeploy_commands)' -d 'COMMAND'
+complete -c nextdeploy -n '__nextdeploy_arg "help" 0+' -x -a '(__nextdeploy_ndcommand)' -d 'COMMAND'
 
 complete -c nextdeploy -n '__nextdeploy_at "init"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "init"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
