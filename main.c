@@ -201,6 +201,14 @@ static int run(int argc, const char **argv)
 
 	ctx.g = &globals;
 	the_ctx = &ctx;
+	/*
+	 * --no-color counts even where parsing stops before reaching it
+	 * (`nextdeploy biuld --no-color`, `ps --bogus --no-color`): errors
+	 * about the command line are colored too.
+	 */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--no-color"))
+			globals.no_color = true;
 	/* global options before the command */
 	if (nd_opt_parse(&pos, &npos, globals_only, argc - 1, argv + 1,
 			 ND_PARSE_STOP_AT_POSITIONAL, &err) < 0) {
