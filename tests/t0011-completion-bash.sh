@@ -63,6 +63,14 @@ test_expect_success 'bash -n accepts the script; it defines the function' '
 	test_grep "_nextdeploy nextdeploy" spec
 '
 
+test_expect_success 'nd completion bash prints a script that loads on its own' '
+	nd completion bash >c.bash &&
+	bash --norc -c ". ./c.bash && complete -p nextdeploy" >spec &&
+	test_grep "_nextdeploy nextdeploy" spec &&
+	test_expect_code 2 nd completion tcsh 2>err &&
+	test_grep "^error: unknown shell .tcsh." err
+'
+
 test_expect_success 'the first word completes to the visible commands' '
 	comp nextdeploy "" &&
 	py "[c[\"path\"] for c in t[\"commands\"] if \" \" not in c[\"path\"]]" >want &&
