@@ -13,9 +13,18 @@
  *  2. Declare both below, and add a row to the sorted commands[] table in
  *     main.c (name, function, setup flags, one-line summary, spec).
  *  3. Regenerate man pages and completions (`make docs`); commit them.
- *  4. Add tests/tNNNN-<name>-*.sh. tests/t0010-help.sh fails when a command
+ *     They are generated from the table and the spec alone (cmd/docs.c,
+ *     cmd/completion.c): no other file needs a change. Text in specs
+ *     follows cmd/doc.h (paragraphs, "  " preformatted lines, "- " lists).
+ *  4. Add tests/tNNNN-<name>-*.sh that run `nd <name> ...`. The contract
+ *     tests are generic over the table: t0010-help.sh fails when a command
  *     has no man page, when a man page's synopsis or options drift from the
- *     spec, or when `<name> -h` does not work without a project and engine.
+ *     spec, when checked-in man/ or completions/ are stale, or when `<name>
+ *     -h` does not work without a project and engine, or when no e2e test
+ *     runs an implemented command; t0011/t0012 check every option and
+ *     choice in the bash/zsh/fish completions; t0013 checks that --json
+ *     output parses for every ND_HAS_JSON command and that -q prints one
+ *     ID per line for every ND_HAS_QUIET_IDS one.
  *
  * The command gets argv with the options already parsed (into its statics)
  * and only the positional arguments left; argc was checked against the
@@ -62,7 +71,12 @@ struct nd_cmd_spec {
 	/* two-level commands (local run): a sub-table, sorted */
 	const struct nd_command *subcommands;
 	size_t nsubcommands;
-	/* extra man-page sections: "FILES", "ENVIRONMENT", ... (NULL-ended pairs) */
+	/*
+	 * Extra man-page sections, NULL-ended (title, text) pairs: "FILES",
+	 * "NOTES", ... also shown by help. Text under "EXIT STATUS",
+	 * "ENVIRONMENT" or "SEE ALSO" is appended to the standard section
+	 * (exec: "125 when exec itself fails; else the command's own code").
+	 */
 	const char *const *sections;
 };
 
