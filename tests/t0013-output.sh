@@ -109,12 +109,15 @@ for c in t["commands"]:
                            c["flags"]["quiet_ids"]))
 PY
 
-# run_cmd OPTS PATH ARGS: run with a time limit (streams are cut after 8 s)
+# run_cmd OPTS PATH ARGS: run with a time limit (streams are cut after 15 s,
+# by SIGINT as Ctrl-C would; then ./interrupted exists)
 run_cmd() {
 	local rc
+	rm -f interrupted
 	# shellcheck disable=SC2086
-	timeout -s INT 8 "$ND_BIN" $1 $2 $3 >out 2>err </dev/null
+	timeout -s INT 15 "$ND_BIN" $1 $2 $3 >out 2>err </dev/null
 	rc=$?
+	case $rc in 124 | 130) : >interrupted ;; esac
 	case $rc in 132 | 133 | 134 | 135 | 136 | 137 | 139)
 		say "# nextdeploy $1 $2 $3 died ($rc)" >&2; return 2 ;;
 	esac
@@ -134,6 +137,8 @@ test_expect_success '--json gives valid JSON for every command that has it' '
 		run_cmd --json "$p" "$args"; rc=$?
 		test $rc = 2 && return 1
 		test $rc = 1 && continue
+		# a stream cut by the time limit may have had nothing to say yet
+		test -f interrupted && ! test -s out && continue
 		python3 -c "
 import json, sys
 s = open(\"out\").read()
@@ -161,6 +166,7 @@ test_expect_success '-q prints one ID per line for every command that lists obje
 		run_cmd -q "$p" "$args"; rc=$?
 		test $rc = 2 && return 1
 		test $rc = 1 && continue
+		test -f interrupted && ! test -s out && continue
 		test -s out || { echo "# $p -q printed nothing" >&2; return 1; }
 		test_grep -v "[[:space:]]" out || return 1
 	done <../cmds
