@@ -149,6 +149,8 @@ int nd_bp_rust_plan(struct nd_bp *bp, struct nd_error *err)
 		goto done;
 	}
 	nd_bp_images(bp, base, RUST_RUNTIME, false, NULL);
+	/* the Dockerfile installs wget itself: no warning for an override */
+	bp->runtime_overridden = false;
 	nd_bp_probe(bp, "wget", "busybox-static is installed as wget");
 
 	nd_df_header(&b, plan);
