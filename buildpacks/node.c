@@ -669,9 +669,6 @@ int nd_bp_node_plan(struct nd_bp *bp, struct nd_error *err)
 		goto done;
 	}
 	nd_bp_images(bp, base, runtime, true, NULL);
-	if (!strcmp(n.pm, "bun")) {
-		nd_bp_warn(bp, "bun apps run on node in this image; set build.runtime_image to an image with bun if the app needs it");
-	}
 	nd_bp_probe(bp, "node", "the runtime runs node");
 
 	nd_df_header(&b, plan);
@@ -680,6 +677,9 @@ int nd_bp_node_plan(struct nd_bp *bp, struct nd_error *err)
 	nd_buf_addf(&b, "FROM %s AS runtime\n", plan->runtime_image);
 	nd_buf_adds(&b, "WORKDIR /app\n");
 	nd_buf_adds(&b, "ENV NODE_ENV=production \\\n    NPM_CONFIG_UPDATE_NOTIFIER=false \\\n    NPM_CONFIG_CACHE=/tmp/.npm \\\n    PATH=/app/node_modules/.bin:$PATH\n");
+	if (!strcmp(n.pm, "bun") && !strcmp(plan->start_argv.items[0], "bun"))
+		nd_buf_addf(&b, "RUN npm install -g bun@%s && rm -rf /root/.npm\n",
+			    n.pm_version ? n.pm_version : "1");
 	if (n.standalone) {
 		nd_buf_adds(&b, "ENV HOSTNAME=0.0.0.0\n");
 		nd_buf_adds(&b, "COPY --from=build /app/.next/standalone ./\n");

@@ -584,6 +584,11 @@ static int finish(struct nd_bp *bp, struct nd_error *err)
 		}
 		cJSON_Delete(procs);
 	}
+	if (plan->start_argv.nr && !strcmp(plan->start_argv.items[0], "/bin/sh") &&
+	    plan->runtime_image && (strstr(plan->runtime_image, "distroless") ||
+				    !strcmp(plan->runtime_image, "scratch")))
+		nd_bp_warn(bp, "the start command needs /bin/sh, which the runtime image '%s' does not have: write it as plain words, or use another runtime image",
+			   plan->runtime_image);
 	if (plan->port) {
 		snprintf(num, sizeof(num), "%d", plan->port);
 		nd_kvlist_set(&plan->labels, "nextdeploy.port", num);
