@@ -13,7 +13,6 @@
 #include "core/common.h"
 #include "buildpacks/bp.h"
 #include "buildpacks/plan.h"
-#include "core/envfile.h"
 #include "core/project.h"
 
 #include <cjson/cJSON.h>
@@ -130,13 +129,6 @@ int nd_bp_set_cmd(struct nd_bp *bp, char **dst, const char *key,
 			return nd_bp_error(bp, err, key, NULL,
 					   "'%s' cannot be put in a Dockerfile: %s",
 					   key, problem);
-		if (!*v) {
-			/* an empty string turns the detected step off */
-			nd_bp_reason_key(bp, what, "(none)", key);
-			free(*dst);
-			*dst = NULL;
-			return 0;
-		}
 		nd_bp_reason_key(bp, what, v, key);
 		nd_str_replace(dst, v);
 		*user = true;
@@ -465,6 +457,17 @@ static int plan_compose(struct nd_bp *bp, struct nd_error *err)
 
 /* --- nd_plan_make --------------------------------------------------- */
 
+/* ARG names: shell identifiers, so that RUN steps can use $NAME */
+static bool arg_name_ok(const char *s)
+{
+	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
 static int check_args(struct nd_bp *bp, struct nd_error *err)
 {
 	size_t i;
@@ -474,7 +477,7 @@ static int check_args(struct nd_bp *bp, struct nd_error *err)
 	for (i = 0; i < bp->p->build.args.nr; i++) {
 		const struct nd_kv *kv = &bp->p->build.args.items[i];
 
-		if (!nd_env_name_valid(kv->key))
+		if (!arg_name_ok(kv->key))
 			return nd_error_set_at(err, ND_EPROJECT, bp->p->path,
 					       kv->line, kv->col,
 					       "invalid build argument name '%s': expected letters, digits and '_', not starting with a digit",

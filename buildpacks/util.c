@@ -569,7 +569,7 @@ int nd_bp_cmd_argv(struct nd_strvec *out, const char *cmd,
 
 		if (c == ' ' || c == '\t' || c == '\n') {
 			if (c == '\n')
-				compound = true;
+				shell = compound = true;
 			if (in_word) {
 				if (leading && !word_quoted &&
 				    is_assignment(word_begin, p))

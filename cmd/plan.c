@@ -37,8 +37,7 @@ static const char *const plan_sections[] = {
 	"Project keys win over detection, and the plan says so: build.install, "
 	"build.command (the build step), build.start, build.output_dir, "
 	"build.base_image, build.runtime_image, build.target, build.args "
-	"(declared as ARG in the build stage only) and deploy.port. An empty "
-	"build.install or build.command turns that step off.\n\n"
+	"(declared as ARG in the build stage only) and deploy.port.\n\n"
 	"A Procfile is honored for every kind: web: is the start command, "
 	"release: the pre-deploy step (label nextdeploy.release-command), "
 	"other types are extra processes (label nextdeploy.processes).",
