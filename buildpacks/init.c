@@ -56,14 +56,16 @@ char *nd_plan_init_yaml(const struct nd_plan *plan, const char *app)
 	size_t i;
 
 	nd_buf_adds(&b, "# nextdeploy.yml, written by 'nextdeploy init' from what it detected here:\n");
-	nd_buf_addf(&b, "#   %s", plan->kind);
+	nd_buf_addf(&b, "#   a %s app", plan->kind);
 	if (plan->language && strcmp(plan->language, plan->kind))
-		nd_buf_addf(&b, " (built with %s)", plan->language);
+		nd_buf_addf(&b, " built with %s", plan->language);
 	for (i = 0; i < plan->versions.nr; i++)
-		nd_buf_addf(&b, "%s%s %s", i ? ", " : " ", plan->versions.items[i].key,
+		nd_buf_addf(&b, "%s%s %s", i ? ", " : " (", plan->versions.items[i].key,
 			    plan->versions.items[i].value);
 	if (plan->framework)
-		nd_buf_addf(&b, ", %s", plan->framework);
+		nd_buf_addf(&b, "%s%s", plan->versions.nr ? ", " : " (", plan->framework);
+	if (plan->versions.nr || plan->framework)
+		nd_buf_addch(&b, ')');
 	nd_buf_addch(&b, '\n');
 	for (i = 0; i < plan->nreasons; i++) {
 		const struct nd_plan_reason *r = &plan->reasons[i];
