@@ -158,7 +158,7 @@ int nd_plan_cmd_argv(struct nd_strvec *out, const char *cmd,
 
 /*
  * A commented nextdeploy.yml for `init`, from a plan made with p == NULL
- * (detection only). app must be a valid app name. *out is malloc'd.
+ * (detection only). app must be a valid app name. The text is malloc'd.
  */
 char *nd_plan_init_yaml(const struct nd_plan *plan, const char *app);
 
