@@ -27,6 +27,23 @@ struct nd_project;
  * - `probe` says how nextdeploy can check HTTP health from inside a
  *   container of this image: "node", "python", "wget", "curl", a path to a
  *   probe binary in the image, or "none".
+ * - The OCI labels org.opencontainers.image.source, .revision and
+ *   .created are NOT in `labels` nor in the Dockerfile (which stays
+ *   deterministic): only the build knows the remote, the commit and the
+ *   time, and adds them through the build API's `labels` parameter, as it
+ *   adds nextdeploy.managed/app/release/service and build.labels.
+ * - build.args: the synthesized Dockerfile declares `ARG NAME` for each in
+ *   its build stage only (so values never reach the runtime image's
+ *   history); the build passes the values as `buildargs`.
+ * - Label values (HACKING.md "Image labels"): nextdeploy.port is the port
+ *   in decimal; nextdeploy.release-command is a JSON array (exec form) of
+ *   the Procfile `release:` step; nextdeploy.processes is a JSON object of
+ *   the other Procfile types, name -> exec-form argv array (the same form
+ *   as release-command), e.g. {"worker":["python","worker.py"]}.
+ *
+ * Start commands are shell command lines as a user writes them ("npm
+ * start"); `start_argv` is the exec form the Dockerfile's CMD holds (see
+ * nd_plan_cmd_argv()).
  */
 
 struct nd_plan_reason {
@@ -34,6 +51,8 @@ struct nd_plan_reason {
 	char *value; /* "node", "npm", "20.11.1" */
 	char *file;  /* the file that decided it ("package-lock.json"), or NULL
 			(a default) */
+	char *key;   /* the nextdeploy.yml key that decided it ("build.start"),
+			or NULL; file is then "nextdeploy.yml" */
 };
 
 struct nd_plan_process {
@@ -80,11 +99,26 @@ struct nd_plan {
 	struct nd_plan_service *services; /* compose */
 	size_t nservices;
 	struct nd_strvec warnings;
+
+	/* Added with detection (issue 4). */
+	char *language;         /* node, python, go, rust; NULL for files
+				   served as they are and for dockerfile /
+				   compose */
+	struct nd_kvlist versions; /* "node" -> "20.11.1", in decision order */
+	struct nd_strvec start_argv;   /* exec form of start_cmd (CMD) */
+	struct nd_strvec release_argv; /* exec form of release_cmd, or empty */
+	char *output_dir;       /* static: the folder served (context-relative
+				   or in the build stage) */
+	bool spa;               /* static: unknown paths serve /index.html */
+	char *name_hint;        /* the app's own name (package.json name,
+				   Cargo.toml package.name...), for init */
+	char *compose_file;     /* compose: the file, context-relative */
 };
 
 /*
  * Make the plan for project p whose source is in src_dir (an absolute
- * folder, after git clone and subdir). Errors: ND_EPROJECT for a bad
+ * folder, after git clone and subdir). p may be NULL (init): detection
+ * with every project key unset. Errors: ND_EPROJECT for a bad
  * configuration (with the project file's position where one applies, or
  * the source file's), ND_ENOTFOUND when nothing could be detected (with a
  * hint listing what was looked for).
@@ -99,5 +133,41 @@ struct cJSON *nd_plan_json(const struct nd_plan *plan);
 /* Record a reason (copies). */
 void nd_plan_reason(struct nd_plan *plan, const char *what, const char *value,
 		    const char *file);
+
+/*
+ * The source folder the plan looks at for a project: source.path
+ * (relative to the project file's folder; default ".") joined with
+ * source.subdir, made absolute. For `source.git` this is the build's
+ * business (it clones): ND_EUNSUPPORTED here.
+ * TODO(merge): `plan` for git sources should call the build side's clone
+ * (same ref and subdir as `build`) and pass the checkout to nd_plan_make().
+ */
+int nd_plan_source_dir(char **out, const struct nd_project *p,
+		       struct nd_error *err);
+
+/*
+ * Exec form of a shell command line written by a user (see
+ * buildpacks/bp.h nd_bp_cmd_argv for the rules): plain words become the
+ * argv; one simple command that needs the shell becomes
+ * ["/bin/sh", "-c", "exec CMD"]; compound ones ["/bin/sh", "-c", "CMD"].
+ * ND_EPROJECT for an unterminated quote, a control character or an empty
+ * command.
+ */
+int nd_plan_cmd_argv(struct nd_strvec *out, const char *cmd,
+		     struct nd_error *err);
+
+/*
+ * A commented nextdeploy.yml for `init`, from a plan made with p == NULL
+ * (detection only). app must be a valid app name. The text is malloc'd.
+ */
+char *nd_plan_init_yaml(const struct nd_plan *plan, const char *app);
+
+/*
+ * An app name from a free-form name (a folder, a package name):
+ * lowercased, anything outside [a-z0-9_.-] becomes '-', a scope "@x/"
+ * dropped, leading separators removed, at most 63 characters. NULL when
+ * nothing usable is left.
+ */
+char *nd_plan_app_name(const char *name);
 
 #endif

@@ -17,11 +17,11 @@ _nextdeploy_opts() {
 	'events') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'exec') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'help') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'init') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'init') _nd_r='--force --stdout --name -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'local') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'local run') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'logs') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'plan') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'plan') _nd_r='--dockerfile -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'prune') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'ps') _nd_r='-a --all -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'pull') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
@@ -43,6 +43,10 @@ _nextdeploy_opts() {
 _nextdeploy_optkind() {
 	_nd_g=
 	case $1/$2 in
+	'init'/--force) _nd_r=; return ;;
+	'init'/--stdout) _nd_r=; return ;;
+	'init'/--name) _nd_r='text'; return ;;
+	'plan'/--dockerfile) _nd_r=; return ;;
 	'ps'/-a|'ps'/--all) _nd_r=; return ;;
 	'version'/--client) _nd_r=; return ;;
 	esac

@@ -22,7 +22,7 @@ function __nextdeploy_valopts
         case 'help'
             printf '%s\n' -f --file -C -H --host
         case 'init'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' --name -f --file -C -H --host
         case 'local'
             printf '%s\n' -f --file -C -H --host
         case 'local run'
@@ -274,6 +274,9 @@ complete -c nextdeploy -n '__nextdeploy_at "help"' -l version -d 'print the clie
 complete -c nextdeploy -n '__nextdeploy_at "help"' -s h -l help -d 'show help'
 complete -c nextdeploy -n '__nextdeploy_arg "help" 0+' -x -a '(__nextdeploy_ndcommand)' -d 'COMMAND'
 
+complete -c nextdeploy -n '__nextdeploy_at "init"' -l force -d 'overwrite an existing nextdeploy.yml'
+complete -c nextdeploy -n '__nextdeploy_at "init"' -l stdout -d 'print the file instead of writing it'
+complete -c nextdeploy -n '__nextdeploy_at "init"' -l name -x -d 'the app name (default: from package.json, Cargo.toml, pyproject.toml, go.mod, else the folder)'
 complete -c nextdeploy -n '__nextdeploy_at "init"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "init"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "init"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'
@@ -315,6 +318,7 @@ complete -c nextdeploy -n '__nextdeploy_at "logs"' -l no-color -d 'never color t
 complete -c nextdeploy -n '__nextdeploy_at "logs"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "logs"' -s h -l help -d 'show help'
 
+complete -c nextdeploy -n '__nextdeploy_at "plan"' -l dockerfile -d 'print only the synthesized Dockerfile (nothing for the app\'s own Dockerfile or compose)'
 complete -c nextdeploy -n '__nextdeploy_at "plan"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "plan"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "plan"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'

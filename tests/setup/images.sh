@@ -11,6 +11,8 @@
 #   nd-test/python:3.11      FROM nd-test/debian  (python3, venv, pip)
 #   nd-test/go:1.19          FROM nd-test/debian  (golang-go, git)
 #   nd-test/caddy:2          FROM nd-test/debian  (caddy, official-image layout)
+#   nd-test/nginx:latest     FROM nd-test/debian  (nginx-light + busybox wget,
+#                            like the official nginx alpine image)
 #   nd-test/rust:1           FROM nd-test/debian  (rustc, cargo; ~15 s, 730 MB;
 #                            ND_TEST_RUST=0 leaves it out)
 # Dockerfiles and rootfs overlay files live in tests/setup/images/<name>/.
@@ -21,7 +23,7 @@
 # that label differs, so a second run is a fast no-op.
 #
 # Usage: images.sh [--list|--check|--verify|--force] [NAME...]
-#   NAME       debian busybox node python go rust caddy (or the full
+#   NAME       debian busybox node python go rust caddy nginx (or the full
 #              reference, e.g. nd-test/node:18); dependencies come first.
 #              Default: all images (rust left out with ND_TEST_RUST=0).
 #   --list     print the selected image references, one per line
@@ -56,7 +58,7 @@ readonly DOCKER=${DOCKER:-docker}
 readonly SOCK=/var/run/docker.sock
 export DOCKER_BUILDKIT=0 DOCKER_CLI_HINTS=false
 
-ALL=(debian busybox node python go caddy rust)
+ALL=(debian busybox node python go caddy nginx rust)
 declare -A REF=(
 	[debian]=nd-test/debian:bookworm
 	[busybox]=nd-test/busybox:latest
@@ -65,8 +67,9 @@ declare -A REF=(
 	[go]=nd-test/go:1.19
 	[rust]=nd-test/rust:1
 	[caddy]=nd-test/caddy:2
+	[nginx]=nd-test/nginx:latest
 )
-declare -A PARENT=([node]=debian [python]=debian [go]=debian [rust]=debian [caddy]=debian)
+declare -A PARENT=([node]=debian [python]=debian [go]=debian [rust]=debian [caddy]=debian [nginx]=debian)
 
 say() { printf 'images.sh: %s\n' "$*" >&2; }
 die() { printf 'images.sh: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -370,6 +373,9 @@ verify() {
 		if "$DOCKER" run --rm "$ref" sh -c 'command -v curl || command -v wget' >/dev/null 2>&1; then
 			say "verify caddy: curl or wget found in the image"; return 1
 		fi
+		;;
+	nginx)
+		out=$("$DOCKER" run --rm "$ref" sh -c 'nginx -v 2>&1 && command -v wget >/dev/null && test -f /etc/nginx/mime.types && echo wget ok') || return 1
 		;;
 	busybox)
 		VERIFY_CID=$("$DOCKER" run -d --rm "$ref" sh -c 'mkdir -p /www && echo busybox-httpd-ok >/www/index.html && exec httpd -f -p 8080 -h /www') || return 1

@@ -1,0 +1,1 @@
+require("http").createServer((q, s) => s.end("web\n")).listen(3000);

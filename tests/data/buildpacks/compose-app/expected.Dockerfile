@@ -1,0 +1,1 @@
+(the app's own Dockerfile)

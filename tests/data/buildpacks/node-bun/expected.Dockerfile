@@ -1,0 +1,23 @@
+# Synthesized by nextdeploy (node, bun). 'nextdeploy plan' says why.
+FROM node:20.11.1-bookworm AS build
+WORKDIR /app
+ENV CI=true \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false
+RUN npm install -g bun@1
+COPY package.json bun.lockb ./
+RUN bun install --frozen-lockfile --production
+COPY . .
+
+FROM node:20.11.1-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_CACHE=/tmp/.npm \
+    PATH=/app/node_modules/.bin:$PATH
+RUN npm install -g bun@1 && rm -rf /root/.npm
+COPY --from=build /app ./
+USER 10001:10001
+ENV PORT=3000
+EXPOSE 3000
+CMD ["bun", "run", "index.ts"]

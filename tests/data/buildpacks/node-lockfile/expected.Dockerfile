@@ -1,0 +1,21 @@
+# Synthesized by nextdeploy (node, npm). 'nextdeploy plan' says why.
+FROM node:18-bookworm AS build
+WORKDIR /app
+ENV CI=true \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev
+COPY . .
+
+FROM node:18-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_CACHE=/tmp/.npm \
+    PATH=/app/node_modules/.bin:$PATH
+COPY --from=build /app ./
+USER 10001:10001
+ENV PORT=3000
+EXPOSE 3000
+CMD ["node", "index.js"]

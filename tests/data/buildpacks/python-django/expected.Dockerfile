@@ -1,0 +1,25 @@
+# Synthesized by nextdeploy (python, pip, django). 'nextdeploy plan' says why.
+FROM python:3.12.1-bookworm AS build
+WORKDIR /app
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1
+RUN python3 -m venv /opt/venv
+ENV VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+COPY . .
+
+FROM python:3.12.1-slim-bookworm AS runtime
+WORKDIR /app
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app ./
+USER 10001:10001
+ENV PORT=8000
+EXPOSE 8000
+CMD ["/bin/sh", "-c", "exec gunicorn mysite.wsgi --bind 0.0.0.0:$PORT --workers 2"]

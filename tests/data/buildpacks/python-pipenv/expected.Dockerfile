@@ -1,0 +1,26 @@
+# Synthesized by nextdeploy (python, pipenv). 'nextdeploy plan' says why.
+FROM python:3.11-bookworm AS build
+WORKDIR /app
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1
+RUN python3 -m venv /opt/venv
+ENV VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH
+RUN python3 -m venv /opt/pipenv && /opt/pipenv/bin/pip install pipenv==2024.4.0
+COPY Pipfile Pipfile.lock ./
+RUN /opt/pipenv/bin/pipenv requirements >/tmp/requirements.txt && pip install -r /tmp/requirements.txt
+COPY . .
+
+FROM python:3.11-slim-bookworm AS runtime
+WORKDIR /app
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app ./
+USER 10001:10001
+ENV PORT=8000
+EXPOSE 8000
+CMD ["python", "main.py"]
