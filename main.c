@@ -265,7 +265,8 @@ static int run(int argc, const char **argv)
 
 		if (nd_opt_parse(&cpos, &ncpos, tables, npos - i, pos + i,
 				 (cmd->flags & ND_STOP_AT_ARG) ?
-					 ND_PARSE_STOP_AT_POSITIONAL : 0,
+					 ND_PARSE_STOP_AT_POSITIONAL |
+						 ND_PARSE_KEEP_DASHDASH : 0,
 				 &err) < 0) {
 			nd_output_init(0, 0, false, globals.no_color);
 			nd_error_report(&err);

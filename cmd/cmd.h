@@ -48,7 +48,8 @@ enum nd_cmd_flags {
 	ND_WANT_PROJECT = 1 << 1, /* load it when there is one */
 	ND_NEED_ENGINE = 1 << 2,  /* connect and negotiate, or exit 3 */
 	ND_HIDDEN = 1 << 3,       /* not listed in help */
-	ND_STOP_AT_ARG = 1 << 4,  /* options end at the first positional */
+	ND_STOP_AT_ARG = 1 << 4,  /* options end at the first positional; a
+				   * "--" ending them is kept as an argument */
 	ND_HAS_JSON = 1 << 5,     /* the command honours --json */
 	ND_HAS_QUIET_IDS = 1 << 6, /* -q prints only IDs/names */
 };

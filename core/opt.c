@@ -173,6 +173,8 @@ int nd_opt_parse(const char ***pos_out, int *npos_out,
 		}
 		if (!strcmp(arg, "--")) {
 			only_pos = true;
+			if (flags & ND_PARSE_KEEP_DASHDASH)
+				pos[npos++] = arg;
 			continue;
 		}
 		if (arg[1] == '-') {

@@ -99,6 +99,9 @@ struct nd_arg {
 enum nd_parse_flags {
 	/* stop option parsing at the first positional (exec CMD...) */
 	ND_PARSE_STOP_AT_POSITIONAL = 1 << 0,
+	/* keep the "--" that ends the options as a positional argument, so
+	 * the command can tell `exec -- CMD` from `exec SERVICE CMD` */
+	ND_PARSE_KEEP_DASHDASH = 1 << 1,
 };
 
 /*
