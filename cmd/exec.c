@@ -504,22 +504,39 @@ static int run_plain(struct nd_engine *e, const char *exec_id, struct xout *x,
 	return r;
 }
 
-/* The exit code appears a moment after the stream ends (NOTES.md §15.15). */
+/*
+ * The exit code appears a moment after the stream ends (NOTES.md §15.15).
+ * *pid_out is the process's PID, 0 when it never started (Docker; Podman
+ * says 0 after every exit).
+ */
 static int wait_exit_code(struct nd_engine *e, const char *exec_id,
-			  long *code, struct nd_error *err)
+			  long *code, long *pid_out, struct nd_error *err)
 {
-	bool running = true;
-	int i, r;
+	char *path = nd_xprintf("/exec/%s/json", exec_id);
+	int i, r = 0;
 
 	for (i = 0; i < 300; i++) {
-		if ((r = nd_exec_inspect(e, exec_id, &running, code, err)) < 0)
-			return r;
+		cJSON *res = NULL;
+		const cJSON *c;
+		bool running;
+
+		if ((r = nd_engine_get_json(e, path, &res, err)) < 0)
+			break;
+		c = cJSON_GetObjectItemCaseSensitive(res, "ExitCode");
+		running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "Running"));
+		*pid_out = (long)nd_json_num(res, "Pid", 0);
+		*code = cJSON_IsNumber(c) ? (long)c->valuedouble : -1;
+		cJSON_Delete(res);
 		if (!running && *code >= 0)
-			return 0;
+			goto done;
 		usleep(10000);
 	}
-	return nd_error_set(err, ND_ETIMEOUT,
-			    "the engine did not report the command's exit status");
+	if (r == 0)
+		r = nd_error_set(err, ND_ETIMEOUT,
+				 "the engine did not report the command's exit status");
+done:
+	free(path);
+	return r;
 }
 
 /* "...exec: \"nope\": executable file not found in $PATH..." → 127 */
@@ -564,7 +581,7 @@ int cmd_exec(int argc, const char **argv, struct nd_ctx *ctx)
 	cJSON *list = NULL;
 	const char *svc = NULL;
 	char *id = NULL, *name = NULL, *xid = NULL;
-	long code = -1;
+	long code = -1, pid = 0;
 	int cmd_at = 0, r;
 	size_t i;
 
@@ -640,7 +657,7 @@ int cmd_exec(int argc, const char **argv, struct nd_ctx *ctx)
 		nd_error_wrap(&err, "running a command in '%s'", name);
 		goto fail;
 	}
-	if (wait_exit_code(e, xid, &code, &err) < 0) {
+	if (wait_exit_code(e, xid, &code, &pid, &err) < 0) {
 		if (x.broken) {
 			code = ND_EXIT_FAIL;
 			goto done;
@@ -648,7 +665,8 @@ int cmd_exec(int argc, const char **argv, struct nd_ctx *ctx)
 		goto fail;
 	}
 	if (x.hold != HOLD_OFF && x.held.len) {
-		if (x.hold == HOLD_ON && (code == 126 || code == 127)) {
+		/* the engine's message only if the process never ran */
+		if (x.hold == HOLD_ON && (code == 126 || code == 127) && !pid) {
 			nd_buf_rtrim(&x.held);
 			if (code == 126 && not_found(x.held.buf))
 				code = 127;

@@ -101,6 +101,7 @@ const struct nd_cmd_spec nd_logs_spec = {
 
 #define OUT_CHUNK ((size_t)64 << 10)
 #define CARRY_CAP ((size_t)64 << 10)
+#define TS_CAP 48 /* "2026-11-23T22:15:05.693243593Z" and some */
 
 struct out {
 	int fd;
@@ -131,6 +132,7 @@ struct logs {
 	struct out out[2];
 	enum mode mode;
 	bool prefix;
+	bool strip_ts; /* line modes with timestamps from the engine */
 	int width;
 	double since, until; /* < 0: none */
 	bool broken_pipe;
@@ -161,6 +163,11 @@ struct src {
 	struct line_sink sinks[2];
 	struct nd_lines lines[2];
 	struct nd_buf carry[2];
+	/* line modes with timestamps (feed_lines) */
+	bool in_ts[2];
+	size_t ts_len[2];
+	char frame_ts[2][TS_CAP];
+	char line_ts[2][TS_CAP];
 	struct nd_buf ebody;
 	bool active;
 	bool reattach; /* restarted while the old stream was still open */
@@ -226,32 +233,43 @@ static void out_add(struct logs *L, int i, const char *p, size_t len)
 
 /* --- one container's stream --- */
 
+/*
+ * A line out: "name | [time ]line" (or without the prefix), or a JSON
+ * object. ts is the time of the frame the line started in ("" if none).
+ */
 static void emit_line(struct src *s, int stream, const char *line, size_t len,
-		      bool tty)
+		      const char *ts)
 {
 	struct logs *L = s->L;
 	struct nd_buf b = ND_BUF_INIT;
+	char tsbuf[TS_CAP];
 
-	if (tty && len && line[len - 1] == '\r')
+	if (s->tty && len && line[len - 1] == '\r')
 		len--;
-	if (L->mode == MODE_JSON) {
-		cJSON *o = cJSON_CreateObject();
+	if (s->tty && L->strip_ts) {
+		/* no frames on a TTY: the time starts the line (mostly) */
 		const char *sp = memchr(line, ' ', len);
-		char *text, *ts = NULL, *json;
 
-		/* JSON always asks for timestamps: the first word */
-		if (sp && sp != line) {
-			ts = nd_strndup(line, (size_t)(sp - line));
+		ts = "";
+		if (sp && sp != line && (size_t)(sp - line) < sizeof(tsbuf) &&
+		    line[0] >= '0' && line[0] <= '9') {
+			memcpy(tsbuf, line, (size_t)(sp - line));
+			tsbuf[sp - line] = '\0';
+			ts = tsbuf;
 			len -= (size_t)(sp + 1 - line);
 			line = sp + 1;
 		}
-		text = nd_strndup(line, len);
+	}
+	if (L->mode == MODE_JSON) {
+		cJSON *o = cJSON_CreateObject();
+		char *text = nd_strndup(line, len), *json;
+
 		cJSON_AddStringToObject(o, "container", s->name);
 		cJSON_AddStringToObject(o, "service", s->service ? s->service : "");
 		cJSON_AddStringToObject(o, "release", s->release ? s->release : "");
 		cJSON_AddStringToObject(o, "stream", stream ? "stderr" : "stdout");
 		cJSON_AddStringToObject(o, "line", text);
-		if (ts)
+		if (*ts)
 			cJSON_AddStringToObject(o, "time", ts);
 		json = cJSON_PrintUnformatted(o);
 		nd_buf_adds(&b, json);
@@ -259,7 +277,6 @@ static void emit_line(struct src *s, int stream, const char *line, size_t len,
 		out_add(L, 0, b.buf, b.len);
 		free(json);
 		free(text);
-		free(ts);
 		cJSON_Delete(o);
 		nd_buf_release(&b);
 		return;
@@ -272,6 +289,8 @@ static void emit_line(struct src *s, int stream, const char *line, size_t len,
 
 		nd_buf_addf(&b, "%s%-*s |%s ", on, L->width, s->label, off);
 	}
+	if (timestamps && *ts)
+		nd_buf_addf(&b, "%s ", ts);
 	nd_buf_add(&b, line, len);
 	nd_buf_addch(&b, '\n');
 	out_add(L, stream, b.buf, b.len);
@@ -281,10 +300,61 @@ static void emit_line(struct src *s, int stream, const char *line, size_t len,
 static int on_line(const char *line, size_t len, bool newline, void *ud)
 {
 	struct line_sink *k = ud;
+	struct src *s = k->s;
+	int i = k->stream;
 
-	ND_UNUSED(newline);
-	emit_line(k->s, k->stream, line, len, k->s->tty);
+	emit_line(s, i, line, len, s->line_ts[i]);
+	/* a next line in the same frame started at that frame's time */
+	if (newline)
+		memcpy(s->line_ts[i], s->frame_ts[i], TS_CAP);
 	return 0;
+}
+
+/*
+ * Does this piece start a frame? nd_demux hands a frame out in pieces; its
+ * header (still in d->hdr) has the frame's length, and d->remaining is
+ * what was left of it before this piece.
+ */
+static bool piece_starts_frame(const struct nd_demux *d)
+{
+	uint32_t total = (uint32_t)d->hdr[4] << 24 | (uint32_t)d->hdr[5] << 16 |
+			 (uint32_t)d->hdr[6] << 8 | (uint32_t)d->hdr[7];
+
+	return d->remaining == total;
+}
+
+/*
+ * Line modes with timestamps: the engine starts every frame (one log
+ * entry: a line, or a 16 KiB piece of a long one) with its time and a
+ * space. Take it off each frame, so a long line is not cut by times, and
+ * give each line the time of the frame it started in.
+ */
+static int feed_lines(struct src *s, int i, const char *data, size_t len)
+{
+	if (s->L->strip_ts && !s->tty) {
+		if (piece_starts_frame(&s->dm)) {
+			s->in_ts[i] = true;
+			s->ts_len[i] = 0;
+		}
+		if (s->in_ts[i]) {
+			const char *sp = memchr(data, ' ', len);
+			size_t take = sp ? (size_t)(sp - data) : len;
+			size_t room = TS_CAP - 1 - s->ts_len[i];
+
+			memcpy(s->frame_ts[i] + s->ts_len[i], data,
+			       take < room ? take : room);
+			s->ts_len[i] += take < room ? take : room;
+			s->frame_ts[i][s->ts_len[i]] = '\0';
+			if (!sp)
+				return 0;
+			s->in_ts[i] = false;
+			if (!s->lines[i].buf.len)
+				memcpy(s->line_ts[i], s->frame_ts[i], TS_CAP);
+			data = sp + 1;
+			len -= take + 1;
+		}
+	}
+	return nd_lines_feed(&s->lines[i], data, len);
 }
 
 /* Raw mode while several streams are open: write whole lines only. */
@@ -322,7 +392,7 @@ static int on_frame(int stream, const char *data, size_t len, void *ud)
 	if (L->broken_pipe)
 		return -1;
 	if (L->mode != MODE_RAW)
-		return nd_lines_feed(&s->lines[i], data, len);
+		return feed_lines(s, i, data, len);
 	if (L->nactive > 1) {
 		raw_carry(s, i, data, len);
 		return 0;
@@ -395,6 +465,9 @@ static int src_start(struct src *s, const char *tail, double since)
 		s->sinks[i].stream = i;
 		nd_lines_init(&s->lines[i], on_line, &s->sinks[i]);
 		nd_buf_reset(&s->carry[i]);
+		s->in_ts[i] = false;
+		s->ts_len[i] = 0;
+		s->frame_ts[i][0] = s->line_ts[i][0] = '\0';
 	}
 	nd_buf_release(&s->ebody);
 	nd_buf_init(&s->ebody, (size_t)1 << 20);
@@ -922,6 +995,7 @@ int cmd_logs(int argc, const char **argv, struct nd_ctx *ctx)
 	else
 		L.mode = MODE_RAW;
 	L.prefix = L.mode == MODE_LINES && !no_prefix;
+	L.strip_ts = L.mode == MODE_JSON || (L.mode == MODE_LINES && timestamps);
 
 	L.m = curl_multi_init();
 	for (i = 0; i < nsel; i++) {
