@@ -83,12 +83,14 @@ static const char *const logs_sections[] = {
 const struct nd_cmd_spec nd_logs_spec = {
 	.usage = "[OPTIONS] [SERVICE]",
 	.description = "Show the output of the project's containers (found by "
-		       "their nextdeploy.app label), or of one SERVICE's. "
+		       "their nextdeploy.app label; the per-app proxy is one "
+		       "of them, service 'proxy'), or of one SERVICE's. "
 		       "Without --all these are the running containers, or "
 		       "for a service with none running its newest container, "
 		       "so that a crash can be read. -n, --since and --until "
 		       "apply to each container; times are converted to Unix "
-		       "seconds on the client.",
+		       "seconds on the client. Here -f is --follow: name the "
+		       "project file with --file.",
 	.opts = logs_opts,
 	.args = logs_args,
 	.min_args = 0,
