@@ -108,6 +108,9 @@ const struct nd_cmd_spec nd_logs_spec = {
 struct out {
 	int fd;
 	struct nd_buf buf;
+	/* raw mode: who wrote last, and whether it left a line open */
+	const void *last_src;
+	bool mid_line;
 };
 
 enum mode {
@@ -359,28 +362,45 @@ static int feed_lines(struct src *s, int i, const char *data, size_t len)
 	return nd_lines_feed(&s->lines[i], data, len);
 }
 
+/*
+ * Raw bytes of one container. Only when another container's output comes
+ * after a line this one left open is a newline added, so that lines of two
+ * containers never run together.
+ */
+static void raw_out(struct src *s, int i, const char *p, size_t len)
+{
+	struct out *o = &s->L->out[i];
+
+	if (!len)
+		return;
+	if (o->mid_line && o->last_src != s)
+		out_add(s->L, i, "\n", 1);
+	out_add(s->L, i, p, len);
+	o->last_src = s;
+	o->mid_line = p[len - 1] != '\n';
+}
+
 /* Raw mode while several streams are open: write whole lines only. */
 static void raw_carry(struct src *s, int i, const char *data, size_t len)
 {
-	struct logs *L = s->L;
 	struct nd_buf *c = &s->carry[i];
 	const char *nl = memrchr(data, '\n', len);
 
 	if (!nl) {
 		if (c->len + len > CARRY_CAP) {
-			out_add(L, i, c->buf, c->len);
+			raw_out(s, i, c->buf, c->len);
 			nd_buf_reset(c);
-			out_add(L, i, data, len);
+			raw_out(s, i, data, len);
 		} else {
 			nd_buf_add(c, data, len);
 		}
 		return;
 	}
 	if (c->len) {
-		out_add(L, i, c->buf, c->len);
+		raw_out(s, i, c->buf, c->len);
 		nd_buf_reset(c);
 	}
-	out_add(L, i, data, (size_t)(nl + 1 - data));
+	raw_out(s, i, data, (size_t)(nl + 1 - data));
 	if ((size_t)(nl + 1 - data) < len)
 		nd_buf_add(c, nl + 1, len - (size_t)(nl + 1 - data));
 }
@@ -400,10 +420,10 @@ static int on_frame(int stream, const char *data, size_t len, void *ud)
 		return 0;
 	}
 	if (s->carry[i].len) {
-		out_add(L, i, s->carry[i].buf, s->carry[i].len);
+		raw_out(s, i, s->carry[i].buf, s->carry[i].len);
 		nd_buf_reset(&s->carry[i]);
 	}
-	out_add(L, i, data, len);
+	raw_out(s, i, data, len);
 	return 0;
 }
 
@@ -585,8 +605,11 @@ static void src_done(struct src *s, CURLcode rc)
 	for (i = 0; i < 2; i++) {
 		nd_lines_flush(&s->lines[i]);
 		if (s->carry[i].len)
-			out_add(L, i, s->carry[i].buf, s->carry[i].len);
+			raw_out(s, i, s->carry[i].buf, s->carry[i].len);
 		nd_buf_reset(&s->carry[i]);
+		/* a line left open: whatever comes next starts a new one */
+		if (L->out[i].last_src == s)
+			L->out[i].last_src = NULL;
 	}
 	if (L->broken_pipe)
 		return;
