@@ -33,7 +33,7 @@ static const struct nd_opt logs_opts[] = {
 	ND_OPT_BOOL_ROW(0, "no-prefix", &no_prefix,
 			"no 'name |' prefix, even with several containers"),
 	ND_OPT_BOOL_ROW('a', "all", &show_all,
-			"also the stopped containers (default: the running ones, or a service's newest container when none runs)"),
+			"also the stopped containers (default: the running ones, or a service's newest release when none runs)"),
 	ND_OPT_END_ROW,
 };
 
@@ -827,7 +827,8 @@ static int by_service_then_name(const void *a, const void *b)
 
 /*
  * The containers to read: all with --all; else the running ones, plus, for
- * a service with none running, its newest container (to read a crash).
+ * a service with none running, the containers of its newest release (its
+ * replicas), so that a crash can be read.
  */
 static size_t select_containers(const cJSON *list, const cJSON **sel)
 {
@@ -837,6 +838,7 @@ static size_t select_containers(const cJSON *list, const cJSON **sel)
 	cJSON_ArrayForEach(c, list) {
 		const char *svc = nd_json_label(c, "nextdeploy.service");
 		const cJSON *d, *newest = NULL;
+		const char *rel;
 
 		if (show_all || is_live(c)) {
 			sel[n++] = c;
@@ -852,7 +854,11 @@ static size_t select_containers(const cJSON *list, const cJSON **sel)
 					       nd_json_num(newest, "Created", 0))
 				newest = d;
 		}
-		if (!d && newest == c)
+		if (d)
+			continue; /* the service runs: only its running ones */
+		rel = nd_json_label(newest, "nextdeploy.release");
+		if (newest == c ||
+		    (rel && nd_streq(nd_json_label(c, "nextdeploy.release"), rel)))
 			sel[n++] = c;
 	}
 	qsort(sel, n, sizeof(*sel), by_service_then_name);

@@ -87,6 +87,20 @@ test_expect_success 'a crashed service: its newest container is shown' '
 	echo cron-crashed >want && test_cmp want out
 '
 
+test_expect_success 'a crashed service with replicas: all of its newest release' '
+	mk "nd-$APP-batch-r1" batch r1 sh -c "echo batch-r1" &&
+	sleep 1.1 &&
+	mk "nd-$APP-batch-r2" batch r2 sh -c "echo batch-r2-one" &&
+	mk "nd-$APP-batch-r2-2" batch r2 sh -c "echo batch-r2-two" &&
+	docker wait "nd-$APP-batch-r1" "nd-$APP-batch-r2" "nd-$APP-batch-r2-2" >/dev/null &&
+	nd logs batch >out &&
+	printf "batch-r2   | batch-r2-one\nbatch-r2-2 | batch-r2-two\n" >want &&
+	sort out >got && test_cmp want got &&
+	nd logs -a batch >out &&
+	test_grep "^batch-r1 +\| batch-r1$" out &&
+	docker rm -f "nd-$APP-batch-r1" "nd-$APP-batch-r2" "nd-$APP-batch-r2-2" >/dev/null
+'
+
 test_expect_success 'unknown SERVICE: an error naming the services' '
 	test_expect_code 1 nd logs wbe >out 2>err &&
 	test_grep "has no containers of service .wbe." err &&
