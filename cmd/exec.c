@@ -466,8 +466,10 @@ static int run_hijacked(struct nd_engine *e, const char *exec_id,
 		r = 0; /* our output went away: stop quietly */
 	else if (r < 0 && x->err.code)
 		nd_error_move(err, &x->err);
-	else if (r == 0 && nd_demux_finish(&x->dm) < 0)
-		nd_error_move(err, &x->err), r = ND_EGENERIC;
+	else if (r == 0 && nd_demux_finish(&x->dm) < 0) {
+		nd_error_move(err, &x->err);
+		r = ND_EGENERIC;
+	}
 done:
 	nd_term_restore();
 	nd_sigpipe_close();
