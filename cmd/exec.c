@@ -26,7 +26,7 @@ static const struct nd_opt exec_opts[] = {
 	ND_OPT_BOOL_ROW('t', "tty", &tty,
 			"give the command a terminal; with -i the local terminal is put in raw mode and resizes follow"),
 	ND_OPT_LIST_ROW('e', "env", &env_opts, "KEY=VALUE", ND_ARG_KEYVALUE,
-			"set an environment variable (repeatable); KEY alone passes the local value when it is set"),
+			"set an environment variable; KEY alone passes the local value when it is set"),
 	ND_OPT_STRING_ROW('u', "user", &user, "USER", ND_ARG_USER,
 			  "run as USER (name or UID, optionally :GROUP)"),
 	ND_OPT_STRING_ROW('w', "workdir", &workdir, "DIR", ND_ARG_TEXT,
@@ -75,11 +75,11 @@ static const char *const exec_sections[] = {
 	"way out; the command's terminal follows the local window's size. -t "
 	"with -i needs standard input to be a terminal.",
 	"EXIT STATUS",
-	"The command's own exit status when it ran. 126: the command could not "
-	"be run (not executable, bad user or folder); 127: the command was not "
-	"found. 125: exec itself failed (unknown service, no running container, "
-	"engine error). 2: usage or project-file error. 3: the engine is "
-	"unreachable. 130: interrupted.",
+	"When the command ran: its own exit status, as with 'docker exec'. "
+	"125: exec itself failed (unknown service, no running container, an "
+	"engine error). 126: the command could not be started (not "
+	"executable, unknown user, missing working folder). 127: the command "
+	"was not found.",
 	NULL,
 };
 

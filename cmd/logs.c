@@ -74,9 +74,9 @@ static const char *const logs_sections[] = {
 	"not end when a container exits; Ctrl-C (or SIGTERM) ends it with exit "
 	"status 130. With --until it ends at that time.",
 	"EXIT STATUS",
-	"0 the logs were read (or --follow was interrupted by a broken pipe); 1 "
-	"the engine failed to give a container's log; 2 usage or project-file "
-	"error; 3 the engine is unreachable; 130 interrupted (Ctrl-C, SIGTERM).",
+	"1 also when the engine failed to give one container's log (the others "
+	"are still shown). Output that goes away (| head) ends logs quietly "
+	"with 0; Ctrl-C or SIGTERM end --follow with 130.",
 	NULL,
 };
 

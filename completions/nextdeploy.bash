@@ -15,12 +15,12 @@ _nextdeploy_opts() {
 	'doctor') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'down') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'events') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'exec') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'exec') _nd_r='-i --interactive -t --tty -e --env -u --user -w --workdir --index -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'help') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'init') _nd_r='--force --stdout --name -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'local') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'local run') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'logs') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'logs') _nd_r='-f --follow -n --tail --since --until -t --timestamps --no-prefix -a --all -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'plan') _nd_r='--dockerfile -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'prune') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'ps') _nd_r='-a --all -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
@@ -43,9 +43,22 @@ _nextdeploy_opts() {
 _nextdeploy_optkind() {
 	_nd_g=
 	case $1/$2 in
+	'exec'/-i|'exec'/--interactive) _nd_r=; return ;;
+	'exec'/-t|'exec'/--tty) _nd_r=; return ;;
+	'exec'/-e|'exec'/--env) _nd_r='keyvalue'; return ;;
+	'exec'/-u|'exec'/--user) _nd_r='user'; return ;;
+	'exec'/-w|'exec'/--workdir) _nd_r='text'; return ;;
+	'exec'/--index) _nd_r='number'; return ;;
 	'init'/--force) _nd_r=; return ;;
 	'init'/--stdout) _nd_r=; return ;;
 	'init'/--name) _nd_r='text'; return ;;
+	'logs'/-f|'logs'/--follow) _nd_r=; return ;;
+	'logs'/-n|'logs'/--tail) _nd_r='number'; return ;;
+	'logs'/--since) _nd_r='time'; return ;;
+	'logs'/--until) _nd_r='time'; return ;;
+	'logs'/-t|'logs'/--timestamps) _nd_r=; return ;;
+	'logs'/--no-prefix) _nd_r=; return ;;
+	'logs'/-a|'logs'/--all) _nd_r=; return ;;
 	'plan'/--dockerfile) _nd_r=; return ;;
 	'ps'/-a|'ps'/--all) _nd_r=; return ;;
 	'version'/--client) _nd_r=; return ;;
@@ -67,9 +80,18 @@ _nextdeploy_arg() {
 		case $2 in
 		0) _nd_r='choice bash zsh fish' ;;
 		esac ;;
+	'exec')
+		case $2 in
+		0) _nd_r='service' ;;
+		*) _nd_r='command' ;;
+		esac ;;
 	'help')
 		case $2 in
 		*) _nd_r='ndcommand' ;;
+		esac ;;
+	'logs')
+		case $2 in
+		0) _nd_r='service' ;;
 		esac ;;
 	'ps')
 		case $2 in

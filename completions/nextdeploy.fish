@@ -18,7 +18,7 @@ function __nextdeploy_valopts
         case 'events'
             printf '%s\n' -f --file -C -H --host
         case 'exec'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' -e --env -u --user -w --workdir --index -f --file -C -H --host
         case 'help'
             printf '%s\n' -f --file -C -H --host
         case 'init'
@@ -28,7 +28,7 @@ function __nextdeploy_valopts
         case 'local run'
             printf '%s\n' -f --file -C -H --host
         case 'logs'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' -n --tail --since --until -C -H --host
         case 'plan'
             printf '%s\n' -f --file -C -H --host
         case 'prune'
@@ -253,6 +253,12 @@ complete -c nextdeploy -n '__nextdeploy_at "events"' -l no-color -d 'never color
 complete -c nextdeploy -n '__nextdeploy_at "events"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "events"' -s h -l help -d 'show help'
 
+complete -c nextdeploy -n '__nextdeploy_at "exec"' -s i -l interactive -d 'send standard input to the command (its end closes the command\'s input)'
+complete -c nextdeploy -n '__nextdeploy_at "exec"' -s t -l tty -d 'give the command a terminal; with -i the local terminal is put in raw mode and resizes follow'
+complete -c nextdeploy -n '__nextdeploy_at "exec"' -s e -l env -x -d 'set an environment variable; KEY alone passes the local value when it is set'
+complete -c nextdeploy -n '__nextdeploy_at "exec"' -s u -l user -x -d 'run as USER (name or UID, optionally :GROUP)'
+complete -c nextdeploy -n '__nextdeploy_at "exec"' -s w -l workdir -x -d 'run in DIR inside the container'
+complete -c nextdeploy -n '__nextdeploy_at "exec"' -l index -x -d 'with several replicas, run in the N-th (default: 1)'
 complete -c nextdeploy -n '__nextdeploy_at "exec"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "exec"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "exec"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'
@@ -262,6 +268,8 @@ complete -c nextdeploy -n '__nextdeploy_at "exec"' -s v -l verbose -d 'more outp
 complete -c nextdeploy -n '__nextdeploy_at "exec"' -l no-color -d 'never color the output (also NO_COLOR=1)'
 complete -c nextdeploy -n '__nextdeploy_at "exec"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "exec"' -s h -l help -d 'show help'
+complete -c nextdeploy -n '__nextdeploy_arg "exec" 0' -x -a '(__nextdeploy_dynamic services)' -d 'SERVICE'
+complete -c nextdeploy -n '__nextdeploy_arg "exec" 1+' -x -a '(__fish_complete_command)' -d 'COMMAND'
 
 complete -c nextdeploy -n '__nextdeploy_at "help"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "help"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
@@ -308,7 +316,13 @@ complete -c nextdeploy -n '__nextdeploy_at "local run"' -l no-color -d 'never co
 complete -c nextdeploy -n '__nextdeploy_at "local run"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "local run"' -s h -l help -d 'show help'
 
-complete -c nextdeploy -n '__nextdeploy_at "logs"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
+complete -c nextdeploy -n '__nextdeploy_at "logs"' -s f -l follow -d 'keep streaming new output; survives restarts and redeploys (the new release\'s container is picked up) until Ctrl-C'
+complete -c nextdeploy -n '__nextdeploy_at "logs"' -s n -l tail -x -d 'only the last N lines of each container (a number or \'all\'; default: all)'
+complete -c nextdeploy -n '__nextdeploy_at "logs"' -l since -x -d 'only output from TIME on: RFC 3339 (2026-11-23T10:00:00Z), a date, Unix seconds, or a duration ago (10m, 1h30m)'
+complete -c nextdeploy -n '__nextdeploy_at "logs"' -l until -x -d 'only output before TIME (same forms as --since)'
+complete -c nextdeploy -n '__nextdeploy_at "logs"' -s t -l timestamps -d 'start each line with the engine\'s RFC 3339 timestamp'
+complete -c nextdeploy -n '__nextdeploy_at "logs"' -l no-prefix -d 'no \'name |\' prefix, even with several containers'
+complete -c nextdeploy -n '__nextdeploy_at "logs"' -s a -l all -d 'also the stopped containers (default: the running ones, or a service\'s newest release when none runs)'
 complete -c nextdeploy -n '__nextdeploy_at "logs"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "logs"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'
 complete -c nextdeploy -n '__nextdeploy_at "logs"' -l json -d 'machine-readable JSON output'
@@ -317,6 +331,7 @@ complete -c nextdeploy -n '__nextdeploy_at "logs"' -s v -l verbose -d 'more outp
 complete -c nextdeploy -n '__nextdeploy_at "logs"' -l no-color -d 'never color the output (also NO_COLOR=1)'
 complete -c nextdeploy -n '__nextdeploy_at "logs"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "logs"' -s h -l help -d 'show help'
+complete -c nextdeploy -n '__nextdeploy_arg "logs" 0' -x -a '(__nextdeploy_dynamic services)' -d 'SERVICE'
 
 complete -c nextdeploy -n '__nextdeploy_at "plan"' -l dockerfile -d 'print only the synthesized Dockerfile (nothing for the app\'s own Dockerfile or compose)'
 complete -c nextdeploy -n '__nextdeploy_at "plan"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
