@@ -62,7 +62,7 @@ setup_app() {
 		docker run -d --name "nd-$APP-web-r1" \
 			--label nextdeploy.managed=true --label "nextdeploy.app=$APP" \
 			--label nextdeploy.service=web --label nextdeploy.release=r1 \
-			"$ND_TEST_BUSYBOX" sleep 300 >/dev/null || return 1
+			"$ND_TEST_BUSYBOX" sh -c "echo ready; exec sleep 300" >/dev/null || return 1
 	fi
 	docker start "nd-$APP-web-r1" >/dev/null 2>&1
 	docker image inspect "nd-$APP:r1" >/dev/null 2>&1 ||
