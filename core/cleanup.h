@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ND_CLEANUP_H
+#define ND_CLEANUP_H
+
+#include "core/common.h"
+
+/*
+ * Temporary folders that must not outlive the process, even on Ctrl-C
+ * (libgit2's cli cmd_clone.c does the same for a half-made clone).
+ *
+ * nd_cleanup_add_dir() registers a folder (a private clone, say); when the
+ * process gets SIGINT, SIGTERM or SIGHUP, the handler removes every
+ * registered folder, runs the interrupt hook (clearing a progress line),
+ * then restores the default action and re-raises the signal, so the shell
+ * sees the process killed by it (status 130 for SIGINT).
+ *
+ * The handlers are installed by the first nd_cleanup_add_dir() for each
+ * signal whose action is still the default; a command with its own
+ * handler calls nd_cleanup_run() from it instead. Everything the handler
+ * does is async-signal-safe (openat/getdents64/unlinkat on fixed buffers).
+ */
+
+/* Register path (absolute) for removal on a signal. -1 when full (8). */
+int nd_cleanup_add_dir(const char *path);
+/* Forget path (after removing it normally). */
+void nd_cleanup_forget_dir(const char *path);
+/* An async-signal-safe function run by the handler (NULL: none). */
+void nd_cleanup_set_interrupt_hook(void (*fn)(void));
+/* What the handler does: remove the registered folders, run the hook. */
+void nd_cleanup_run(void);
+
+/*
+ * Remove path and everything under it, never following symbolic links.
+ * Async-signal-safe. 0, or -1 with errno when something stayed.
+ */
+int nd_rmtree(const char *path);
+
+#endif
