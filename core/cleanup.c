@@ -116,7 +116,7 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static void install(void)
+void nd_cleanup_install(void)
 {
 	static bool done;
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
@@ -144,7 +144,7 @@ int nd_cleanup_add_dir(const char *path)
 
 	if (strlen(path) >= PATH_MAX)
 		return -1;
-	install();
+	nd_cleanup_install();
 	for (i = 0; i < MAX_DIRS; i++)
 		if (!dir_used[i]) {
 			snprintf(dirs[i], sizeof(dirs[i]), "%s", path);

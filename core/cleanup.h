@@ -20,6 +20,8 @@
  * does is async-signal-safe (openat/getdents64/unlinkat on fixed buffers).
  */
 
+/* Install the handlers now (idempotent; a foreign handler is kept). */
+void nd_cleanup_install(void);
 /* Register path (absolute) for removal on a signal. -1 when full (8). */
 int nd_cleanup_add_dir(const char *path);
 /* Forget path (after removing it normally). */

@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: MIT */
+#include "core/common.h"
+#include "core/buf.h"
+#include "core/cleanup.h"
+#include "core/project.h"
+#include "core/source.h"
+
+#include <git2.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *git_msg(void)
+{
+	const git_error *e = git_error_last(); /* can be NULL in 1.5 */
+
+	return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+char *nd_url_strip_credentials(const char *url)
+{
+	const char *scheme = strstr(url, "://"), *host, *at, *slash;
+
+	if (!scheme)
+		return nd_strdup(url);
+	host = scheme + 3;
+	slash = strchr(host, '/');
+	at = strchr(host, '@');
+	if (!at || (slash && at > slash))
+		return nd_strdup(url);
+	return nd_xprintf("%.*s%s", (int)(host - url), url, at + 1);
+}
+
+void nd_source_free(struct nd_source *s)
+{
+	if (!s)
+		return;
+	if (s->tmpdir) {
+		nd_rmtree(s->tmpdir);
+		nd_cleanup_forget_dir(s->tmpdir);
+	}
+	free(s->dir);
+	free(s->root);
+	free(s->tmpdir);
+	free(s->url);
+	free(s->ref);
+	free(s->commit);
+	free(s->short_commit);
+	free(s);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static char *abs_from(const char *base, const char *path)
+{
+	return path[0] == '/' ? nd_strdup(path) :
+				nd_xprintf("%s/%s", base, path);
+}
+
+static int commit_ids(struct nd_source *s, git_object *commit,
+		      struct nd_error *err)
+{
+	git_buf b = GIT_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), git_object_id(commit));
+	if (git_object_short_id(&b, commit) < 0)
+		return nd_error_set(err, ND_EGENERIC,
+				    "cannot abbreviate the commit id: %s",
+				    git_msg());
+	s->commit = nd_strdup(hex);
+	s->short_commit = nd_strndup(b.ptr, b.size);
+	git_buf_dispose(&b);
+	return 0;
+}
+
+/* --- source.path --- */
+
+static int open_path(struct nd_source *s, const struct nd_project *p,
+		     struct nd_error *err)
+{
+	git_repository *repo = NULL;
+	git_reference *head = NULL;
+	git_object *commit = NULL;
+	git_remote *origin = NULL;
+	char *given = abs_from(p->dir, p->source.path ? p->source.path : ".");
+	char *real = realpath(given, NULL);
+	int r = 0;
+
+	if (!real || !is_dir(real)) {
+		r = nd_project_error(p, err, "source.path",
+				     "the source folder '%s' %s", given,
+				     real ? "is not a folder" :
+					    "does not exist");
+		free(real);
+		goto done;
+	}
+	s->root = real;
+	if (git_repository_open_ext(&repo, real, 0, NULL) < 0 ||
+	    git_repository_is_bare(repo))
+		goto done; /* not in a git work tree: a content hash */
+	if (git_repository_head(&head, repo) < 0 ||
+	    git_reference_peel(&commit, head, GIT_OBJECT_COMMIT) < 0)
+		goto done; /* no commit yet */
+	if ((r = commit_ids(s, commit, err)) < 0)
+		goto done;
+	if (!git_remote_lookup(&origin, repo, "origin") &&
+	    git_remote_url(origin))
+		s->url = nd_url_strip_credentials(git_remote_url(origin));
+	r = 0;
+done:
+	git_remote_free(origin);
+	git_object_free(commit);
+	git_reference_free(head);
+	git_repository_free(repo);
+	git_error_clear();
+	free(given);
+	return r;
+}
+
+/*
+ * Does the folder have changes `git status` would show? Only when it is
+ * in a work tree with a commit. Run on the final folder (after subdir).
+ */
+static int check_dirty(struct nd_source *s, struct nd_error *err)
+{
+	git_repository *repo = NULL;
+	git_status_list *list = NULL;
+	git_status_options so;
+	const char *workdir;
+	char *spec = NULL;
+	int r = 0;
+
+	if (!s->commit)
+		return 0;
+	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
+	if (git_repository_open_ext(&repo, s->dir, 0, NULL) < 0 ||
+	    !(workdir = git_repository_workdir(repo)))
+		goto done;
+	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED |
+		   GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+		   GIT_STATUS_OPT_EXCLUDE_SUBMODULES |
+		   GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
+	{
+		char *wd = realpath(workdir, NULL);
+		size_t n = wd ? strlen(wd) : 0;
+
+		if (wd && !strncmp(s->dir, wd, n) && s->dir[n] == '/') {
+			spec = nd_xprintf("%s/", s->dir + n + 1);
+			so.pathspec.strings = &spec;
+			so.pathspec.count = 1;
+			so.flags &= ~(unsigned)GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
+		}
+		free(wd);
+	}
+	if (git_status_list_new(&list, repo, &so) < 0) {
+		r = nd_error_set(err, ND_EGENERIC,
+				 "cannot read the git status of '%s': %s",
+				 s->dir, git_msg());
+		goto done;
+	}
+	s->dirty = git_status_list_entrycount(list) > 0;
+done:
+	git_status_list_free(list);
+	git_repository_free(repo);
+	git_error_clear();
+	free(spec);
+	return r;
+}
+
+/* --- source.git --- */
+
+struct clone_ctx {
+	const struct nd_source_opts *o;
+	const char *token;
+	int tried_agent, tried_keys, tried_token, tried_user;
+	bool auth_asked;
+};
+
+static const char *token_user(const char *url)
+{
+	if (strstr(url, "gitlab"))
+		return "oauth2";
+	if (strstr(url, "bitbucket.org"))
+		return "x-token-auth";
+	return "x-access-token";
+}
+
+static int cred_cb(git_credential **out, const char *url,
+		   const char *user_from_url, unsigned int allowed,
+		   void *payload)
+{
+	struct clone_ctx *c = payload;
+	const char *user = user_from_url && *user_from_url ? user_from_url :
+							     NULL;
+
+	c->auth_asked = true;
+	if ((allowed & GIT_CREDENTIAL_USERNAME) && !c->tried_user++)
+		return git_credential_username_new(out, user ? user : "git");
+	if (allowed & GIT_CREDENTIAL_SSH_KEY) {
+		const char *home = getenv("HOME");
+		static const char *const keys[] = { "id_ed25519", "id_ecdsa",
+						    "id_rsa" };
+
+		if (!c->tried_agent++ && getenv("SSH_AUTH_SOCK"))
+			return git_credential_ssh_key_from_agent(out,
+								 user ? user : "git");
+		while (home && (size_t)c->tried_keys < ND_ARRAY_SIZE(keys)) {
+			char *priv = nd_xprintf("%s/.ssh/%s", home,
+						keys[c->tried_keys++]);
+			char *pub = nd_xprintf("%s.pub", priv);
+			int r = 1;
+
+			if (!access(priv, R_OK))
+				r = git_credential_ssh_key_new(out,
+							       user ? user : "git",
+							       access(pub, R_OK) ? NULL : pub,
+							       priv, NULL);
+			free(priv);
+			free(pub);
+			if (r <= 0)
+				return r;
+		}
+	}
+	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && c->token &&
+	    !c->tried_token++)
+		return git_credential_userpass_plaintext_new(out,
+							     user ? user : token_user(url),
+							     c->token);
+	git_error_set_str(GIT_ERROR_NET, "authentication failed");
+	return GIT_EAUTH;
+}
+
+static int progress_cb(const git_indexer_progress *st, void *payload)
+{
+	struct clone_ctx *c = payload;
+	struct nd_source_progress p;
+
+	if (!c->o || !c->o->on_progress)
+		return 0;
+	p.received_objects = st->received_objects;
+	p.total_objects = st->total_objects;
+	p.indexed_objects = st->indexed_objects;
+	p.received_bytes = st->received_bytes;
+	c->o->on_progress(&p, c->o->ud);
+	return 0;
+}
+
+/* https://, ssh://, user@host:path (scp-like), or a folder. */
+static int git_location(char **out, bool *local, const struct nd_project *p,
+			struct nd_error *err)
+{
+	const char *g = p->source.git;
+	const char *colon = strchr(g, ':'), *slash = strchr(g, '/');
+	char *path;
+
+	*local = false;
+	if (strstr(g, "://")) {
+		*local = nd_starts_with(g, "file://");
+		*out = nd_strdup(g);
+		return 0;
+	}
+	path = abs_from(p->dir, g);
+	if (is_dir(path)) {
+		*local = true;
+		*out = path;
+		return 0;
+	}
+	free(path);
+	if (colon && colon != g && (!slash || colon < slash)) {
+		*out = nd_strdup(g);
+		return 0;
+	}
+	return nd_project_error(p, err, "source.git",
+				"no git repository at '%s'", g);
+}
+
+static int resolve_ref(git_object **out, git_repository *repo,
+		       const char *ref)
+{
+	git_object *obj = NULL;
+	char *cands[3];
+	size_t i;
+	int r = -1;
+
+	if (!ref)
+		return git_revparse_single(out, repo, "HEAD");
+	cands[0] = nd_xprintf("refs/remotes/origin/%s", ref);
+	cands[1] = nd_xprintf("refs/tags/%s", ref);
+	cands[2] = nd_strdup(ref); /* a commit id, or a full ref name */
+	for (i = 0; i < 3 && r < 0; i++)
+		r = git_revparse_single(&obj, repo, cands[i]);
+	for (i = 0; i < 3; i++)
+		free(cands[i]);
+	if (r < 0)
+		return r;
+	r = git_object_peel(out, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	return r;
+}
+
+static int clone_git(struct nd_source *s, const struct nd_project *p,
+		     const struct nd_source_opts *o, struct nd_error *err)
+{
+	git_clone_options co;
+	git_checkout_options ck;
+	git_repository *repo = NULL;
+	git_object *commit = NULL;
+	struct clone_ctx c = { 0 };
+	const char *tmp = getenv("TMPDIR");
+	char *url = NULL, *tmpl = NULL, *shown = NULL;
+	bool local;
+	int r;
+
+	git_clone_options_init(&co, GIT_CLONE_OPTIONS_VERSION);
+	git_checkout_options_init(&ck, GIT_CHECKOUT_OPTIONS_VERSION);
+	if ((r = git_location(&url, &local, p, err)) < 0)
+		return r;
+	shown = nd_url_strip_credentials(url);
+	if (p->source.token_env) {
+		c.token = getenv(p->source.token_env);
+		if (!c.token || !*c.token) {
+			r = nd_project_error(p, err, "source.token_env",
+					     "source.token_env names '%s', which is not set",
+					     p->source.token_env);
+			goto done;
+		}
+	}
+	if (!local && (nd_starts_with(url, "ssh://") || !strstr(url, "://")) &&
+	    !(git_libgit2_features() & GIT_FEATURE_SSH)) {
+		r = nd_error_set(err, ND_EUNSUPPORTED,
+				 "cannot clone '%s': this libgit2 has no ssh support",
+				 shown);
+		goto done;
+	}
+	tmpl = nd_xprintf("%s/nextdeploy-src-XXXXXX",
+			  tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tmpl)) {
+		r = nd_error_errno(err, ND_EGENERIC,
+				   "cannot make a folder for the clone in '%s'",
+				   tmp && *tmp ? tmp : "/tmp");
+		goto done;
+	}
+	s->tmpdir = nd_strdup(tmpl);
+	nd_cleanup_add_dir(s->tmpdir);
+	s->root = realpath(tmpl, NULL);
+	if (!s->root)
+		s->root = nd_strdup(tmpl);
+	s->url = nd_strdup(shown);
+	s->ref = nd_strdup_or_null(p->source.ref);
+
+	c.o = o;
+	co.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+	co.fetch_opts.callbacks.credentials = cred_cb;
+	co.fetch_opts.callbacks.transfer_progress = progress_cb;
+	co.fetch_opts.callbacks.payload = &c;
+	if (git_clone(&repo, url, s->tmpdir, &co) < 0) {
+		const git_error *ge = git_error_last();
+		bool auth = c.auth_asked ||
+			    (ge && ge->message &&
+			     (strstr(ge->message, "401") ||
+			      strstr(ge->message, "authentication")));
+
+		r = nd_error_set(err, auth ? ND_EAUTH : ND_EGENERIC,
+				 "cannot clone '%s': %s", shown, git_msg());
+		if (auth)
+			nd_error_hint(err, "for a private https repository set source.token_env to the name of a variable holding a token; for ssh, add your key to ssh-agent");
+		goto done;
+	}
+	if (resolve_ref(&commit, repo, p->source.ref) < 0) {
+		if (p->source.ref)
+			r = nd_project_error(p, err, "source.ref",
+					     "'%s' has no branch, tag or commit '%s'",
+					     shown, p->source.ref);
+		else
+			r = nd_error_set(err, ND_ENOTFOUND,
+					 "'%s' has no commits", shown);
+		if (err)
+			err->code = r = ND_ENOTFOUND;
+		goto done;
+	}
+	ck.checkout_strategy = GIT_CHECKOUT_FORCE;
+	if (git_checkout_tree(repo, commit, &ck) < 0 ||
+	    git_repository_set_head_detached(repo, git_object_id(commit)) < 0) {
+		r = nd_error_set(err, ND_EGENERIC, "cannot check out '%s': %s",
+				 p->source.ref ? p->source.ref : "HEAD",
+				 git_msg());
+		goto done;
+	}
+	r = commit_ids(s, commit, err);
+done:
+	git_object_free(commit);
+	git_repository_free(repo);
+	git_error_clear();
+	free(url);
+	free(tmpl);
+	free(shown);
+	return r;
+}
+
+int nd_source_prepare(struct nd_source **out, const struct nd_project *p,
+		      const struct nd_source_opts *o, struct nd_error *err)
+{
+	struct nd_source *s = nd_calloc(1, sizeof(*s));
+	int r;
+
+	git_libgit2_init();
+	s->kind = p->source.git ? ND_SOURCE_GIT : ND_SOURCE_PATH;
+	r = s->kind == ND_SOURCE_GIT ? clone_git(s, p, o, err) :
+				       open_path(s, p, err);
+	if (r < 0)
+		goto fail;
+	if (p->source.subdir) {
+		char *d = nd_xprintf("%s/%s", s->root, p->source.subdir);
+		char *real = realpath(d, NULL);
+		size_t n = strlen(s->root);
+
+		free(d);
+		if (!real || !is_dir(real) ||
+		    (strncmp(real, s->root, n) || (real[n] && real[n] != '/'))) {
+			r = nd_project_error(p, err, "source.subdir",
+					     "'%s' is not a folder of the source",
+					     p->source.subdir);
+			free(real);
+			goto fail;
+		}
+		s->dir = real;
+	} else {
+		s->dir = nd_strdup(s->root);
+	}
+	if (s->kind == ND_SOURCE_PATH && (r = check_dirty(s, err)) < 0)
+		goto fail;
+	git_libgit2_shutdown();
+	*out = s;
+	return 0;
+fail:
+	nd_source_free(s);
+	git_libgit2_shutdown();
+	return r;
+}
