@@ -342,6 +342,46 @@ static int compute_hash(struct ab *b, struct nd_error *err)
 	return 0;
 }
 
+/*
+ * Would the context sent differ from the commit? Yes when a path git status
+ * shows (modified, deleted, untracked or ignored) is inside the context
+ * and not left out by .dockerignore; a folder also when an exception
+ * could bring back something inside it.
+ */
+static bool context_dirty(struct ab *b)
+{
+	const char *ctx_rel = b->ctx_dir + strlen(b->src->dir);
+	size_t cl, i;
+
+	if (*ctx_rel == '/')
+		ctx_rel++;
+	cl = strlen(ctx_rel);
+	for (i = 0; i < b->src->changes.nr; i++) {
+		const char *c = b->src->changes.items[i];
+		size_t n = strlen(c);
+		bool dir = n && c[n - 1] == '/', sent;
+		char *q;
+
+		if (cl) {
+			/* a changed folder that holds the whole context */
+			if (dir && n <= cl + 1 && !strncmp(ctx_rel, c, n - 1) &&
+			    (ctx_rel[n - 1] == '/' || !ctx_rel[n - 1]))
+				return true;
+			if (strncmp(c, ctx_rel, cl) || c[cl] != '/')
+				continue;
+			c += cl + 1;
+			n -= cl + 1;
+		}
+		q = nd_strndup(c, dir ? n - 1 : n);
+		sent = !*q || !nd_ignore_match(&b->ctx->ignore, q) ||
+		       (dir && nd_ignore_enter_dir(&b->ctx->ignore, q));
+		free(q);
+		if (sent)
+			return true;
+	}
+	return false;
+}
+
 static int release_tag(struct ab *b, char **tag_out, const char **source_out,
 		       struct nd_error *err)
 {
@@ -358,7 +398,7 @@ static int release_tag(struct ab *b, char **tag_out, const char **source_out,
 		*source_out = "project";
 		return 0;
 	}
-	if (b->src->short_commit && !b->src->dirty) {
+	if (b->src->short_commit && !context_dirty(b)) {
 		*tag_out = nd_strdup(b->src->short_commit);
 		*source_out = "commit";
 		return 0;

@@ -21,13 +21,15 @@ struct nd_source_progress;
  *      app's own), the context folder, labels, target;
  *   3. the release tag, in this order:
  *      - opts.tag, then image.tag in the project (unless "auto");
- *      - with git (a clone, or a source.path inside a work tree): the
- *        short commit id, git's unique abbreviation of 7 or more hex
- *        digits, as `git rev-parse --short HEAD` prints it; when a
- *        source.path folder has changes `git status` would show (inside
- *        that folder; ignored files do not count), "<short>-dirty-<8 hex
- *        digits of the content hash>", so a dirty tree never reuses a
- *        clean commit's tag and equal dirty trees share theirs;
+ *      - with git (a clone, or a source.path that is a committed folder
+ *        of a work tree): the short commit id, git's unique abbreviation
+ *        of 7 or more hex digits, as `git rev-parse --short HEAD` prints
+ *        it; but when the context a source.path sends differs from the
+ *        commit (a path `git status --ignored` shows is in the context and
+ *        not left out by .dockerignore: an edit, a new file, an ignored
+ *        build output or node_modules...), "<short>-dirty-<8 hex digits of
+ *        the content hash>", so a changed tree never reuses a clean
+ *        commit's tag and equal changed trees share theirs;
  *      - otherwise the first 12 hex digits of the context's content hash
  *        (core/context.h: names, modes, link targets and contents after
  *        .dockerignore, and the synthesized Dockerfile);

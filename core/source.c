@@ -45,6 +45,7 @@ void nd_source_free(struct nd_source *s)
 	free(s->ref);
 	free(s->commit);
 	free(s->short_commit);
+	nd_strvec_release(&s->changes);
 	free(s);
 }
 
@@ -83,10 +84,6 @@ static int commit_ids(struct nd_source *s, git_object *commit,
 static int open_path(struct nd_source *s, const struct nd_project *p,
 		     struct nd_error *err)
 {
-	git_repository *repo = NULL;
-	git_reference *head = NULL;
-	git_object *commit = NULL;
-	git_remote *origin = NULL;
 	char *given = abs_from(p->dir, p->source.path ? p->source.path : ".");
 	char *real = realpath(given, NULL);
 	int r = 0;
@@ -97,66 +94,60 @@ static int open_path(struct nd_source *s, const struct nd_project *p,
 				     real ? "is not a folder" :
 					    "does not exist");
 		free(real);
-		goto done;
+	} else {
+		s->root = real;
 	}
-	s->root = real;
-	if (git_repository_open_ext(&repo, real, 0, NULL) < 0 ||
-	    git_repository_is_bare(repo))
-		goto done; /* not in a git work tree: a content hash */
-	if (git_repository_head(&head, repo) < 0 ||
-	    git_reference_peel(&commit, head, GIT_OBJECT_COMMIT) < 0)
-		goto done; /* no commit yet */
-	if ((r = commit_ids(s, commit, err)) < 0)
-		goto done;
-	if (!git_remote_lookup(&origin, repo, "origin") &&
-	    git_remote_url(origin))
-		s->url = nd_url_strip_credentials(git_remote_url(origin));
-	r = 0;
-done:
-	git_remote_free(origin);
-	git_object_free(commit);
-	git_reference_free(head);
-	git_repository_free(repo);
-	git_error_clear();
 	free(given);
 	return r;
 }
 
 /*
- * Does the folder have changes `git status` would show? Only when it is
- * in a work tree with a commit. Run on the final folder (after subdir).
+ * A source.path folder in a git work tree: the HEAD commit, when the
+ * folder is part of it (a folder git ignores, or one that is not
+ * committed yet, is not), and what `git status --ignored` shows inside
+ * it (untracked and ignored folders as one "dir/" entry each).
  */
-static int check_dirty(struct nd_source *s, struct nd_error *err)
+static int path_git_info(struct nd_source *s, struct nd_error *err)
 {
 	git_repository *repo = NULL;
+	git_reference *head = NULL;
+	git_object *commit = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *te = NULL;
 	git_status_list *list = NULL;
+	git_remote *origin = NULL;
 	git_status_options so;
 	const char *workdir;
-	char *spec = NULL;
+	char *wd = NULL, *rel = NULL, *spec = NULL;
+	size_t i, n, rl;
 	int r = 0;
 
-	if (!s->commit)
-		return 0;
-	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
 	if (git_repository_open_ext(&repo, s->dir, 0, NULL) < 0 ||
-	    !(workdir = git_repository_workdir(repo)))
+	    git_repository_is_bare(repo) ||
+	    !(workdir = git_repository_workdir(repo)) ||
+	    !(wd = realpath(workdir, NULL)))
+		goto done; /* not in a git work tree: a content hash */
+	n = strlen(wd);
+	if (strncmp(s->dir, wd, n) || (s->dir[n] && s->dir[n] != '/'))
 		goto done;
+	rel = nd_strdup(s->dir[n] ? s->dir + n + 1 : "");
+	if (git_repository_head(&head, repo) < 0 ||
+	    git_reference_peel(&commit, head, GIT_OBJECT_COMMIT) < 0 ||
+	    git_commit_tree(&tree, (git_commit *)commit) < 0)
+		goto done; /* no commit yet */
+	if (*rel && (git_tree_entry_bypath(&te, tree, rel) < 0 ||
+		     git_tree_entry_type(te) != GIT_OBJECT_TREE))
+		goto done; /* the folder is not committed */
+
+	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
 	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED |
-		   GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
-		   GIT_STATUS_OPT_EXCLUDE_SUBMODULES |
-		   GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
-	{
-		char *wd = realpath(workdir, NULL);
-		size_t n = wd ? strlen(wd) : 0;
-
-		if (wd && !strncmp(s->dir, wd, n) && s->dir[n] == '/') {
-			spec = nd_xprintf("%s/", s->dir + n + 1);
-			so.pathspec.strings = &spec;
-			so.pathspec.count = 1;
-			so.flags &= ~(unsigned)GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
-		}
-		free(wd);
+		   GIT_STATUS_OPT_INCLUDE_IGNORED |
+		   GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (*rel) {
+		spec = nd_xprintf("%s/", rel);
+		so.pathspec.strings = &spec;
+		so.pathspec.count = 1;
 	}
 	if (git_status_list_new(&list, repo, &so) < 0) {
 		r = nd_error_set(err, ND_EGENERIC,
@@ -164,11 +155,37 @@ static int check_dirty(struct nd_source *s, struct nd_error *err)
 				 s->dir, git_msg());
 		goto done;
 	}
-	s->dirty = git_status_list_entrycount(list) > 0;
+	rl = *rel ? strlen(rel) + 1 : 0;
+	for (i = 0; i < git_status_list_entrycount(list); i++) {
+		const git_status_entry *e = git_status_byindex(list, i);
+		const git_diff_delta *d = e->index_to_workdir ?
+						  e->index_to_workdir :
+						  e->head_to_index;
+		const char *path;
+
+		if (!d)
+			continue;
+		path = d->new_file.path ? d->new_file.path : d->old_file.path;
+		if (!path || strlen(path) < rl || strncmp(path, spec ? spec : "", rl))
+			continue;
+		nd_strvec_push(&s->changes, path + rl);
+	}
+	if ((r = commit_ids(s, commit, err)) < 0)
+		goto done;
+	if (!git_remote_lookup(&origin, repo, "origin") &&
+	    git_remote_url(origin))
+		s->url = nd_url_strip_credentials(git_remote_url(origin));
 done:
+	git_remote_free(origin);
 	git_status_list_free(list);
+	git_tree_entry_free(te);
+	git_tree_free(tree);
+	git_object_free(commit);
+	git_reference_free(head);
 	git_repository_free(repo);
 	git_error_clear();
+	free(wd);
+	free(rel);
 	free(spec);
 	return r;
 }
@@ -433,7 +450,7 @@ int nd_source_prepare(struct nd_source **out, const struct nd_project *p,
 	} else {
 		s->dir = nd_strdup(s->root);
 	}
-	if (s->kind == ND_SOURCE_PATH && (r = check_dirty(s, err)) < 0)
+	if (s->kind == ND_SOURCE_PATH && (r = path_git_info(s, err)) < 0)
 		goto fail;
 	git_libgit2_shutdown();
 	*out = s;

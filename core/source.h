@@ -4,6 +4,7 @@
 
 #include "core/common.h"
 #include "core/error.h"
+#include "core/kv.h"
 
 struct nd_project;
 
@@ -12,10 +13,11 @@ struct nd_project;
  * folder on this machine.
  *
  * - source.path (relative to the project file's folder; default: that
- *   folder) is used in place. When it lies in a git work tree, its commit
- *   is recorded, and whether the source folder has changes git would show
- *   (`git status`: modified, staged or untracked files that are not
- *   ignored, within the source folder).
+ *   folder) is used in place. When it (after subdir) is a committed folder
+ *   of a git work tree, the HEAD commit is recorded, and what `git status
+ *   --ignored` shows inside it: modified, staged, deleted, untracked and
+ *   ignored paths (an untracked or ignored folder is one "dir/" entry).
+ *   A folder git ignores, or one not committed yet, has no commit.
  * - source.git (https://, ssh://, user@host:path, file://, or a path to a
  *   repository, relative to the project file's folder) is cloned with
  *   libgit2 into a private folder made by mkdtemp(3) (mode 0700) under
@@ -48,7 +50,9 @@ struct nd_source {
 	char *ref;      /* source.ref as given, or NULL */
 	char *commit;   /* full commit id, or NULL without git */
 	char *short_commit; /* git's unique abbreviation (7 or more) */
-	bool dirty;     /* source.path: uncommitted changes in dir */
+	/* source.path with a commit: what git status shows, relative to
+	   dir ("src/app.js", "node_modules/") */
+	struct nd_strvec changes;
 };
 
 /* Clone progress (libgit2's indexer progress). */
