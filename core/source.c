@@ -297,44 +297,168 @@ static int git_location(char **out, bool *local, const struct nd_project *p,
 				"no git repository at '%s'", g);
 }
 
+/*
+ * source.ref: a branch of the remote, a tag, a full ref name, or a commit
+ * id (full or abbreviated). Looked up directly rather than through
+ * git_revparse_single, whose "describe" pattern leaks PCRE2 memory in the
+ * libgit2 1.5 of Debian bookworm.
+ */
 static int resolve_ref(git_object **out, git_repository *repo,
-		       const char *ref)
+		       const char *ref, const char *remote_head)
 {
+	git_reference *r = NULL;
 	git_object *obj = NULL;
-	char *cands[3];
-	size_t i;
-	int r = -1;
+	char *names[3];
+	size_t i, n;
+	int rc = -1;
 
-	if (!ref)
-		return git_revparse_single(out, repo, "HEAD");
-	cands[0] = nd_xprintf("refs/remotes/origin/%s", ref);
-	cands[1] = nd_xprintf("refs/tags/%s", ref);
-	cands[2] = nd_strdup(ref); /* a commit id, or a full ref name */
-	for (i = 0; i < 3 && r < 0; i++)
-		r = git_revparse_single(&obj, repo, cands[i]);
+	if (!ref) {
+		/* the remote's HEAD: "refs/heads/main" */
+		if (!remote_head || !nd_starts_with(remote_head, "refs/heads/"))
+			return -1;
+		ref = remote_head + 11;
+	}
+	n = strlen(ref);
+	names[0] = nd_xprintf("refs/remotes/origin/%s", ref);
+	names[1] = nd_xprintf("refs/tags/%s", ref);
+	names[2] = nd_strdup(ref);
+	for (i = 0; i < 3 && rc < 0; i++)
+		if (git_reference_lookup(&r, repo, names[i]) == 0) {
+			rc = git_reference_peel(out, r, GIT_OBJECT_COMMIT);
+			git_reference_free(r);
+		}
 	for (i = 0; i < 3; i++)
-		free(cands[i]);
-	if (r < 0)
-		return r;
-	r = git_object_peel(out, obj, GIT_OBJECT_COMMIT);
-	git_object_free(obj);
+		free(names[i]);
+	if (rc == 0)
+		return 0;
+	if (n >= 4 && n <= GIT_OID_HEXSZ &&
+	    strspn(ref, "0123456789abcdefABCDEF") == n) {
+		git_oid oid;
+
+		if (git_oid_fromstrn(&oid, ref, n) == 0 &&
+		    git_object_lookup_prefix(&obj, repo, &oid, n,
+					     GIT_OBJECT_ANY) == 0) {
+			rc = git_object_peel(out, obj, GIT_OBJECT_COMMIT);
+			git_object_free(obj);
+		}
+	}
+	return rc;
+}
+
+/*
+ * git's url.<base>.insteadOf (the longest matching base wins), from the
+ * user's and the system's git config. Done here because libgit2 1.5 looks
+ * it up with git_regexp_match, which leaks PCRE2 match data for every
+ * config entry that does not match (LeakSanitizer reports each clone).
+ */
+struct insteadof {
+	const char *url;
+	char *best;     /* the rewritten URL */
+	size_t best_len;
+};
+
+static int insteadof_cb(const git_config_entry *e, void *payload)
+{
+	struct insteadof *io = payload;
+	const char *name = e->name, *end;
+	size_t vl;
+
+	if (strncmp(name, "url.", 4) || !(end = strrchr(name, '.')) ||
+	    strcmp(end, ".insteadof") || !e->value)
+		return 0;
+	vl = strlen(e->value);
+	if (vl && vl > io->best_len && !strncmp(io->url, e->value, vl)) {
+		free(io->best);
+		io->best = nd_xprintf("%.*s%s", (int)(end - (name + 4)),
+				      name + 4, io->url + vl);
+		io->best_len = vl;
+	}
+	return 0;
+}
+
+static char *apply_insteadof(const char *url)
+{
+	git_config *cfg = NULL;
+	struct insteadof io = { url, NULL, 0 };
+
+	if (git_config_open_default(&cfg) == 0) {
+		git_config_foreach(cfg, insteadof_cb, &io);
+		git_config_free(cfg);
+	}
+	git_error_clear();
+	return io.best ? io.best : nd_strdup(url);
+}
+
+/*
+ * git_clone, by hand: an empty repository, an in-memory remote, one fetch
+ * of every branch (as refs/remotes/origin/<name>) and tag. Written out
+ * because git_clone in libgit2 1.5 leaks through its insteadOf lookup
+ * (above), which git_remote_create_with_opts lets us skip.
+ */
+static int fetch_all(git_repository **repo_out, char **head_out,
+		     const char *url, const char *dir, struct clone_ctx *c)
+{
+	git_repository_init_options io;
+	git_remote_create_options ro;
+	git_remote_callbacks cb;
+	git_fetch_options fo;
+	git_repository *repo = NULL;
+	git_remote *remote = NULL;
+	git_buf head = GIT_BUF_INIT;
+	char spec[] = "+refs/heads/*:refs/remotes/origin/*";
+	char *specs[] = { spec };
+	git_strarray refspecs = { specs, 1 };
+	int r;
+
+	git_repository_init_options_init(&io, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	cb.credentials = cred_cb;
+	cb.transfer_progress = progress_cb;
+	cb.payload = c;
+	fo.callbacks = cb;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+	if ((r = git_repository_init_ext(&repo, dir, &io)) < 0)
+		goto done;
+	ro.repository = repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+		   GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if ((r = git_remote_create_with_opts(&remote, url, &ro)) < 0 ||
+	    (r = git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL,
+				    NULL)) < 0)
+		goto done;
+	if (git_remote_default_branch(&head, remote) == 0)
+		*head_out = nd_strndup(head.ptr, head.size);
+	git_error_clear();
+	if ((r = git_remote_download(remote, &refspecs, &fo)) < 0 ||
+	    (r = git_remote_update_tips(remote, &cb, 0,
+					GIT_REMOTE_DOWNLOAD_TAGS_ALL,
+					NULL)) < 0)
+		goto done;
+	*repo_out = repo;
+	repo = NULL;
+done:
+	if (remote)
+		git_remote_disconnect(remote);
+	git_remote_free(remote);
+	git_repository_free(repo);
+	git_buf_dispose(&head);
 	return r;
 }
 
 static int clone_git(struct nd_source *s, const struct nd_project *p,
 		     const struct nd_source_opts *o, struct nd_error *err)
 {
-	git_clone_options co;
 	git_checkout_options ck;
 	git_repository *repo = NULL;
 	git_object *commit = NULL;
 	struct clone_ctx c = { 0 };
 	const char *tmp = getenv("TMPDIR");
-	char *url = NULL, *tmpl = NULL, *shown = NULL;
+	char *url = NULL, *tmpl = NULL, *shown = NULL, *head = NULL;
 	bool local;
 	int r;
 
-	git_clone_options_init(&co, GIT_CLONE_OPTIONS_VERSION);
 	git_checkout_options_init(&ck, GIT_CHECKOUT_OPTIONS_VERSION);
 	if ((r = git_location(&url, &local, p, err)) < 0)
 		return r;
@@ -372,11 +496,13 @@ static int clone_git(struct nd_source *s, const struct nd_project *p,
 	s->ref = nd_strdup_or_null(p->source.ref);
 
 	c.o = o;
-	co.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
-	co.fetch_opts.callbacks.credentials = cred_cb;
-	co.fetch_opts.callbacks.transfer_progress = progress_cb;
-	co.fetch_opts.callbacks.payload = &c;
-	if (git_clone(&repo, url, s->tmpdir, &co) < 0) {
+	{
+		char *rewritten = apply_insteadof(url);
+
+		free(url);
+		url = rewritten;
+	}
+	if (fetch_all(&repo, &head, url, s->tmpdir, &c) < 0) {
 		const git_error *ge = git_error_last();
 		bool auth = c.auth_asked ||
 			    (ge && ge->message &&
@@ -389,7 +515,7 @@ static int clone_git(struct nd_source *s, const struct nd_project *p,
 			nd_error_hint(err, "for a private https repository set source.token_env to the name of a variable holding a token; for ssh, add your key to ssh-agent");
 		goto done;
 	}
-	if (resolve_ref(&commit, repo, p->source.ref) < 0) {
+	if (resolve_ref(&commit, repo, p->source.ref, head) < 0) {
 		if (p->source.ref)
 			r = nd_project_error(p, err, "source.ref",
 					     "'%s' has no branch, tag or commit '%s'",
@@ -417,6 +543,7 @@ done:
 	free(url);
 	free(tmpl);
 	free(shown);
+	free(head);
 	return r;
 }
 

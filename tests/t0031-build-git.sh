@@ -116,6 +116,15 @@ test_expect_success 'a plain path to the repository, with subdir' '
 	no_leftovers
 '
 
+test_expect_success 'git config url.<base>.insteadOf applies' '
+	git config --global "url.file://$TRASH/.insteadOf" "local-mirror:" &&
+	test_when_finished "rm -f \"$HOME/.gitconfig\"" &&
+	project "source:" "  git: local-mirror:repo" "  ref: feature" &&
+	nd -C proj build --json >out.json 2>/dev/null &&
+	test "$(json_get out.json "d[\"commit\"]")" = "$(git -C repo rev-parse feature)" &&
+	no_leftovers
+'
+
 test_expect_success 'a failing build removes the clone too, and exits 1' '
 	project "source:" "  git: file://$TRASH/repo" "  ref: broken" &&
 	test_expect_code 1 nd -C proj build 2>err &&
