@@ -39,7 +39,7 @@ static const struct nd_opt build_opts[] = {
 	ND_OPT_BOOL_ROW(0, "no-hooks", &opt_no_hooks,
 			"do not run the .nextdeploy/hooks/pre-build hook"),
 	ND_OPT_CHOICE_ROW(0, "progress", &opt_progress, "MODE", progress_choices,
-			  "auto (a live view on a terminal, plain lines otherwise or when CI is set), plain or tty"),
+			  "how to show progress: tty is a live view, plain is lines; auto picks tty on a terminal when CI is not set"),
 	ND_OPT_END_ROW,
 };
 
