@@ -29,13 +29,13 @@ static const struct nd_opt build_opts[] = {
 			"always try to pull newer versions of the base images"),
 	ND_OPT_LIST_ROW(0, "build-arg", &opt_build_args, "KEY[=VALUE]",
 			ND_ARG_KEYVALUE,
-			"a build argument, over build.args (repeatable; KEY alone takes its value from the environment)"),
+			"a build argument, over build.args; KEY alone takes its value from the environment"),
 	ND_OPT_STRING_ROW(0, "target", &opt_target, "STAGE", ND_ARG_TEXT,
 			  "build up to this stage of a multi-stage Dockerfile"),
 	ND_OPT_STRING_ROW(0, "tag", &opt_tag, "TAG", ND_ARG_TEXT,
 			  "the release tag (default: image.tag, else the short commit id, else a content hash)"),
 	ND_OPT_LIST_ROW(0, "label", &opt_labels, "KEY=VALUE", ND_ARG_KEYVALUE,
-			"an extra image label (repeatable)"),
+			"an extra image label"),
 	ND_OPT_BOOL_ROW(0, "no-hooks", &opt_no_hooks,
 			"do not run the .nextdeploy/hooks/pre-build hook"),
 	ND_OPT_CHOICE_ROW(0, "progress", &opt_progress, "MODE", progress_choices,
@@ -49,11 +49,13 @@ static const char *const build_sections[] = {
 	"[image.registry/]image.name (default: the app name). The tag is, in "
 	"this order: --tag; image.tag in the project; the short commit id "
 	"(git's abbreviation, as `git rev-parse --short HEAD` prints it) when "
-	"the source is a git clone or a folder in a git work tree; "
-	"<commit>-dirty-<hash> when that folder has uncommitted changes "
-	"(ignored files do not count); otherwise the first 12 hex digits of a "
-	"content hash of the build context (names, modes, link targets and "
-	"contents after .dockerignore, and the synthesized Dockerfile). When "
+	"the source is a git clone or a committed folder of a git work tree; "
+	"<commit>-dirty-<hash> when what that folder would send differs from "
+	"the commit (a file that git status --ignored shows, an edit, a new "
+	"file, a build output or node_modules, is in the context and not left "
+	"out by .dockerignore); otherwise the first 12 hex digits of a content "
+	"hash of the build context (names, modes, link targets and contents "
+	"after .dockerignore, and the synthesized Dockerfile). When "
 	"the tag is derived (not given) and an image of this app with that "
 	"release already exists, the build is skipped with a note; --force "
 	"builds anyway.",
@@ -86,7 +88,7 @@ static const char *const build_sections[] = {
 	"A build argument named in deploy.secrets is refused: secrets never "
 	"go into builds. The values of deploy.secrets are masked as *** "
 	"wherever they would appear in the build output.",
-	"OUTPUT",
+	"PROGRESS",
 	"Progress goes to standard error: a live view on a terminal (the "
 	"current step, its last lines of output, the elapsed time), plain "
 	"lines otherwise. On a failure, the failing step and its last lines "
@@ -96,10 +98,16 @@ static const char *const build_sections[] = {
 	"dockerfile, commit, source, content_hash, context_bytes, "
 	"duration_seconds.",
 	"EXIT STATUS",
-	"0 built or already built; 1 the build failed (a failing step, a "
-	"failing hook, an engine error); 2 usage or project-file error "
-	"(including .dockerignore syntax errors); 3 engine unreachable; "
-	"130 interrupted.",
+	"For build: 0 also when the release was already built (skipped); 1 "
+	"when a step fails, the pre-build hook fails, or a git clone fails; 2 "
+	"also for a .dockerignore syntax error or a build argument that is a "
+	"deploy secret; 143 after SIGTERM. A clone's folder is removed in "
+	"every case.",
+	"ENVIRONMENT",
+	"TMPDIR: where the private clone folders go (default /tmp). "
+	"SSH_AUTH_SOCK: the ssh-agent used for ssh clones. The variable named "
+	"by source.token_env: the token for https clones. SOURCE_DATE_EPOCH: "
+	"when set, the time written as org.opencontainers.image.created.",
 	NULL, NULL,
 };
 

@@ -10,7 +10,7 @@ _nextdeploy_commands='build completion doctor down events exec help init local l
 _nextdeploy_opts() {
 	case $1 in
 	'') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'build') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'build') _nd_r='--force --no-cache --pull --build-arg --target --tag --label --no-hooks --progress -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'completion') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'doctor') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'down') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
@@ -43,6 +43,15 @@ _nextdeploy_opts() {
 _nextdeploy_optkind() {
 	_nd_g=
 	case $1/$2 in
+	'build'/--force) _nd_r=; return ;;
+	'build'/--no-cache) _nd_r=; return ;;
+	'build'/--pull) _nd_r=; return ;;
+	'build'/--build-arg) _nd_r='keyvalue'; return ;;
+	'build'/--target) _nd_r='text'; return ;;
+	'build'/--tag) _nd_r='text'; return ;;
+	'build'/--label) _nd_r='keyvalue'; return ;;
+	'build'/--no-hooks) _nd_r=; return ;;
+	'build'/--progress) _nd_r='choice auto plain tty'; return ;;
 	'exec'/-i|'exec'/--interactive) _nd_r=; return ;;
 	'exec'/-t|'exec'/--tty) _nd_r=; return ;;
 	'exec'/-e|'exec'/--env) _nd_r='keyvalue'; return ;;

@@ -8,7 +8,7 @@
 function __nextdeploy_valopts
     switch $argv[1]
         case 'build'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' --build-arg --target --tag --label --progress -f --file -C -H --host
         case 'completion'
             printf '%s\n' -f --file -C -H --host
         case 'doctor'
@@ -202,6 +202,15 @@ complete -c nextdeploy -n __nextdeploy_needs_command -l no-color -d 'never color
 complete -c nextdeploy -n __nextdeploy_needs_command -l version -d 'print the client version and exit'
 complete -c nextdeploy -n __nextdeploy_needs_command -s h -l help -d 'show help'
 
+complete -c nextdeploy -n '__nextdeploy_at "build"' -l force -d 'build even when an image of this release already exists'
+complete -c nextdeploy -n '__nextdeploy_at "build"' -l no-cache -d 'do not use the engine\'s layer cache'
+complete -c nextdeploy -n '__nextdeploy_at "build"' -l pull -d 'always try to pull newer versions of the base images'
+complete -c nextdeploy -n '__nextdeploy_at "build"' -l build-arg -x -d 'a build argument, over build.args; KEY alone takes its value from the environment'
+complete -c nextdeploy -n '__nextdeploy_at "build"' -l target -x -d 'build up to this stage of a multi-stage Dockerfile'
+complete -c nextdeploy -n '__nextdeploy_at "build"' -l tag -x -d 'the release tag (default: image.tag, else the short commit id, else a content hash)'
+complete -c nextdeploy -n '__nextdeploy_at "build"' -l label -x -d 'an extra image label'
+complete -c nextdeploy -n '__nextdeploy_at "build"' -l no-hooks -d 'do not run the .nextdeploy/hooks/pre-build hook'
+complete -c nextdeploy -n '__nextdeploy_at "build"' -l progress -x -a 'auto plain tty' -d 'how to show progress: tty is a live view, plain is lines; auto picks tty on a terminal when CI is not set'
 complete -c nextdeploy -n '__nextdeploy_at "build"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "build"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "build"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'

@@ -83,7 +83,10 @@ test_expect_success 'the image carries the label contract' '
 	test "$(json_get labels.json "d[\"nextdeploy.release\"]")" = "$tag" &&
 	test "$(json_get labels.json "d[\"nextdeploy.service\"]")" = web &&
 	test "$(json_get labels.json "d[\"nextdeploy.port\"]")" = 8080 &&
-	test "$(json_get labels.json "d[\"nextdeploy.probe\"]")" = none &&
+	nd -C app plan --json >plan.json &&
+	test "$(json_get plan.json "d[\"buildpack\"]")" = dockerfile &&
+	test "$(json_get labels.json "d[\"nextdeploy.probe\"]")" = "$(json_get plan.json "d[\"probe\"]")" &&
+	test "$(json_get plan.json "d[\"port\"]")" = 8080 &&
 	test "$(json_get labels.json "d[\"com.example.team\"]")" = web &&
 	json_get labels.json "d[\"org.opencontainers.image.created\"]" >created &&
 	grep -qE "^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\$" created &&
