@@ -96,7 +96,14 @@ static const char *const build_sections[] = {
 	"standard output. With --json a document on standard output: image, "
 	"repository, release, image_id, skipped, tag_source, buildpack, "
 	"dockerfile, commit, source, content_hash, context_bytes, "
-	"duration_seconds.",
+	"duration_seconds, and images (service, image, image_id of each "
+	"image: one, or one per built compose service).",
+	"COMPOSE",
+	"With the compose buildpack every service that has a build section "
+	"becomes an image <image>-<service>:<tag> labeled "
+	"nextdeploy.service=<service>, built from the service's context and "
+	"Dockerfile; the services share the release tag and are skipped only "
+	"when all of them exist. Services that name an image are not built.",
 	"EXIT STATUS",
 	"For build: 0 also when the release was already built (skipped); 1 "
 	"when a step fails, the pre-build hook fails, or a git clone fails; 2 "
@@ -540,6 +547,18 @@ static void print_json(const struct nd_app_build_result *res)
 	else
 		cJSON_AddNullToObject(o, "content_hash");
 	cJSON_AddNumberToObject(o, "context_bytes", (double)res->context_bytes);
+	{
+		cJSON *arr = cJSON_AddArrayToObject(o, "images");
+
+		for (size_t i = 0; i < res->nimages; i++) {
+			cJSON *im = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(im, "service", res->images[i].service);
+			cJSON_AddStringToObject(im, "image", res->images[i].image);
+			cJSON_AddStringToObject(im, "image_id", res->images[i].image_id);
+			cJSON_AddItemToArray(arr, im);
+		}
+	}
 	cJSON_AddNumberToObject(o, "duration_seconds",
 				(double)(long long)(res->seconds * 1000) / 1000);
 	nd_json_print(o);
@@ -597,16 +616,25 @@ int cmd_build(int argc, const char **argv, struct nd_ctx *ctx)
 	}
 	finish_step();
 	clear_region();
-	if (res.skipped)
-		nd_msg_info("%s is already built (%s); --force rebuilds it",
-			    res.image, why_skipped(res.tag_source));
-	else
-		nd_msg_info("built %s (%.19s) in %.1fs", res.image,
-			    res.image_id, res.seconds);
+	for (size_t i = 0; i < res.nimages; i++) {
+		const struct nd_app_build_image *im = &res.images[i];
+
+		if (res.skipped)
+			nd_msg_info("%s is already built (%s); --force rebuilds it",
+				    im->image, why_skipped(res.tag_source));
+		else if (res.nimages == 1)
+			nd_msg_info("built %s (%.19s) in %.1fs", im->image,
+				    im->image_id, res.seconds);
+		else
+			nd_msg_info("built %s (%.19s)", im->image, im->image_id);
+	}
+	if (!res.skipped && res.nimages > 1)
+		nd_msg_info("built %zu images in %.1fs", res.nimages, res.seconds);
 	if (nd_out.json)
 		print_json(&res);
 	else if (nd_out.quiet)
-		printf("%s\n", res.image_id);
+		for (size_t i = 0; i < res.nimages; i++)
+			printf("%s\n", res.images[i].image_id);
 done:
 	nd_cleanup_set_interrupt_hook(NULL);
 	nd_app_build_result_release(&res);

@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,10 +115,30 @@ void nd_app_build_result_release(struct nd_app_build_result *res)
 	free(res->commit);
 	free(res->source_url);
 	free(res->content_hash);
+	for (size_t i = 0; i < res->nimages; i++) {
+		free(res->images[i].service);
+		free(res->images[i].image);
+		free(res->images[i].image_id);
+	}
+	free(res->images);
 	memset(res, 0, sizeof(*res));
 }
 
 /* --- the operation --- */
+
+/* One image to build: the app's, or one per built compose service. */
+struct target {
+	const char *service;
+	int port;
+	char *ctx_dir;
+	struct nd_context *ctx;
+	char *repo;
+	char *image;   /* repo:tag */
+	char *id;
+	uint64_t sent;
+	size_t warned;
+	struct nd_kvlist labels;
+};
 
 struct ab {
 	struct nd_engine *e;
@@ -125,13 +146,11 @@ struct ab {
 	const struct nd_app_build_opts *o;
 	struct nd_source *src;
 	struct nd_plan *plan;
-	struct nd_context *ctx;
+	struct target *t;
+	size_t nt;
 	struct nd_strvec secrets;
 	struct nd_kvlist args;
-	struct nd_kvlist labels;
-	char *ctx_dir;
 	char *hash;
-	uint64_t sent;
 };
 
 static void ev(struct ab *b, enum nd_app_build_event_kind kind,
@@ -211,21 +230,22 @@ static void copy_labels(struct nd_kvlist *dst, const struct nd_kvlist *src)
 			      src->items[i].value ? src->items[i].value : "");
 }
 
-static void make_labels(struct ab *b, const char *release)
+static void make_labels(struct ab *b, struct target *t, const char *release)
 {
-	struct nd_kvlist *l = &b->labels;
+	struct nd_kvlist *l = &t->labels;
 	const char *epoch = getenv("SOURCE_DATE_EPOCH");
-	time_t t = epoch && *epoch ? (time_t)strtoll(epoch, NULL, 10) :
-				     time(NULL);
+	time_t now = epoch && *epoch ? (time_t)strtoll(epoch, NULL, 10) :
+				       time(NULL);
 	struct tm tm;
 	char created[32];
 
 	copy_labels(l, &b->plan->labels);
-	if (!nd_kvlist_find(l, "nextdeploy.port") && b->plan->port > 0) {
+	if (t->port > 0) {
 		char port[16];
 
-		snprintf(port, sizeof(port), "%d", b->plan->port);
-		nd_kvlist_set(l, "nextdeploy.port", port);
+		snprintf(port, sizeof(port), "%d", t->port);
+		if (b->nt > 1 || !nd_kvlist_find(l, "nextdeploy.port"))
+			nd_kvlist_set(l, "nextdeploy.port", port);
 	}
 	if (!nd_kvlist_find(l, "nextdeploy.probe") && b->plan->probe)
 		nd_kvlist_set(l, "nextdeploy.probe", b->plan->probe);
@@ -235,7 +255,7 @@ static void make_labels(struct ab *b, const char *release)
 	if (b->src->commit)
 		nd_kvlist_set(l, "org.opencontainers.image.revision",
 			      b->src->commit);
-	gmtime_r(&t, &tm);
+	gmtime_r(&now, &tm);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	nd_kvlist_set(l, "org.opencontainers.image.created", created);
 	copy_labels(l, &b->p->build.labels);
@@ -243,38 +263,41 @@ static void make_labels(struct ab *b, const char *release)
 	nd_kvlist_set(l, "nextdeploy.managed", "true");
 	nd_kvlist_set(l, "nextdeploy.app", b->p->app);
 	nd_kvlist_set(l, "nextdeploy.release", release);
-	nd_kvlist_set(l, "nextdeploy.service",
-		      b->o->service ? b->o->service : "web");
+	nd_kvlist_set(l, "nextdeploy.service", t->service);
 }
 
-/* The context folder and the Dockerfile, from the plan. */
-static int open_context(struct ab *b, struct nd_error *err)
+/*
+ * A target's context folder (relative to the source folder) and its
+ * Dockerfile: synthesized text, or a path relative to the context (read
+ * and sent under a generated name when it lies outside).
+ */
+static int open_context(struct ab *b, struct target *t, const char *context,
+			const char *df_text, const char *df_path,
+			const char *key, struct nd_error *err)
 {
-	const struct nd_plan *plan = b->plan;
-	char *want = nd_xprintf("%s/%s", b->src->dir,
-				plan->context ? plan->context : ".");
+	char *want = nd_xprintf("%s/%s", b->src->dir, context ? context : ".");
 	char *text = NULL, *dpath = NULL;
 	size_t n = strlen(b->src->dir);
 	int r = 0;
 
-	b->ctx_dir = realpath(want, NULL);
-	if (!b->ctx_dir || strncmp(b->ctx_dir, b->src->dir, n) ||
-	    (b->ctx_dir[n] && b->ctx_dir[n] != '/')) {
-		r = nd_project_error(b->p, err, "build.context",
+	t->ctx_dir = realpath(want, NULL);
+	if (!t->ctx_dir || strncmp(t->ctx_dir, b->src->dir, n) ||
+	    (t->ctx_dir[n] && t->ctx_dir[n] != '/')) {
+		r = nd_project_error(b->p, err, key,
 				     "the build context '%s' is not a folder of the source",
-				     plan->context ? plan->context : ".");
+				     context ? context : ".");
 		goto done;
 	}
-	if (plan->dockerfile) {
-		text = nd_strdup(plan->dockerfile);
-	} else if (plan->dockerfile_path) {
-		char *clean = nd_path_clean(plan->dockerfile_path);
+	if (df_text) {
+		text = nd_strdup(df_text);
+	} else if (df_path) {
+		char *clean = nd_path_clean(df_path);
 
 		if (!strcmp(clean, "..") || nd_starts_with(clean, "../") ||
 		    clean[0] == '/') {
 			/* outside the context: sent under a generated name */
 			char *path = clean[0] == '/' ? nd_strdup(clean) :
-				     nd_xprintf("%s/%s", b->ctx_dir, clean);
+				     nd_xprintf("%s/%s", t->ctx_dir, clean);
 			bool big;
 
 			text = read_capped(path, DOCKERFILE_CAP, &big);
@@ -287,34 +310,36 @@ static int open_context(struct ab *b, struct nd_error *err)
 					r = nd_error_errno(err, ND_EPROJECT,
 							   "cannot read the Dockerfile '%s'",
 							   path);
-				free(path);
-				free(clean);
-				goto done;
 			}
 			free(path);
 			free(clean);
+			if (r < 0)
+				goto done;
 		} else {
-			char *path = nd_xprintf("%s/%s", b->ctx_dir, clean);
+			char *path = nd_xprintf("%s/%s", t->ctx_dir, clean);
 			struct stat st;
 
-			if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+			if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 				r = nd_project_error(b->p, err, "build.dockerfile",
 						     "no Dockerfile at '%s'", path);
-				free(path);
+			free(path);
+			if (r < 0) {
 				free(clean);
 				goto done;
 			}
-			free(path);
 			dpath = clean;
 		}
 	} else {
-		BUG("a plan without a Dockerfile");
+		r = nd_error_set(err, ND_EPROJECT,
+				 "the build plan has no Dockerfile for '%s'",
+				 t->service);
+		goto done;
 	}
-	if ((r = nd_context_open(&b->ctx, b->ctx_dir, dpath, text, err)) < 0)
+	if ((r = nd_context_open(&t->ctx, t->ctx_dir, dpath, text, err)) < 0)
 		goto done;
 	/* a clone's own .git is how we fetched, not part of the source */
-	if (b->src->tmpdir && !strcmp(b->ctx_dir, b->src->root))
-		nd_strvec_push(&b->ctx->skip_top, ".git");
+	if (b->src->tmpdir && !strcmp(t->ctx_dir, b->src->root))
+		nd_strvec_push(&t->ctx->skip_top, ".git");
 done:
 	free(want);
 	free(text);
@@ -322,35 +347,113 @@ done:
 	return r;
 }
 
-static void emit_warnings(struct ab *b, size_t *done)
+/* The images to build: the app's, or the compose services with a build. */
+static int make_targets(struct ab *b, struct nd_error *err)
 {
-	for (; *done < b->ctx->warnings.nr; (*done)++)
-		ev(b, ND_AB_WARNING, b->ctx->warnings.items[*done]);
+	const struct nd_plan *plan = b->plan;
+	char *repo = nd_app_image_repo(b->p);
+	size_t i;
+	int r = 0;
+
+	if (plan->buildpack == ND_BP_COMPOSE) {
+		b->t = nd_calloc(plan->nservices + 1, sizeof(*b->t));
+		for (i = 0; i < plan->nservices && r == 0; i++) {
+			const struct nd_plan_service *s = &plan->services[i];
+			struct target *t;
+
+			if (!s->context)
+				continue; /* an image from a registry */
+			t = &b->t[b->nt++];
+			t->service = s->name;
+			t->port = s->port;
+			t->repo = nd_xprintf("%s-%s", repo, s->name);
+			r = open_context(b, t, s->context, NULL,
+					 s->dockerfile ? s->dockerfile : "Dockerfile",
+					 "build.compose_file", err);
+		}
+		if (r == 0 && !b->nt)
+			r = nd_error_set(err, ND_EPROJECT,
+					 "no service of '%s' has a build section: there is nothing to build",
+					 plan->compose_file ? plan->compose_file : "the compose file");
+	} else {
+		struct target *t;
+
+		b->t = nd_calloc(1, sizeof(*b->t));
+		t = &b->t[b->nt++];
+		t->service = b->o->service ? b->o->service : "web";
+		t->port = plan->port;
+		t->repo = nd_strdup(repo);
+		r = open_context(b, t, plan->context, plan->dockerfile,
+				 plan->dockerfile_path, "build.context", err);
+	}
+	free(repo);
+	return r;
 }
 
+static void emit_warnings(struct ab *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nt; i++)
+		for (; b->t[i].warned < b->t[i].ctx->warnings.nr;
+		     b->t[i].warned++)
+			ev(b, ND_AB_WARNING,
+			   b->t[i].ctx->warnings.items[b->t[i].warned]);
+}
+
+/*
+ * The content hash: of the one context, or for compose of every built
+ * service's name and context hash, in order.
+ */
 static int compute_hash(struct ab *b, struct nd_error *err)
 {
 	char hex[65];
+	size_t i;
 	int r;
 
 	if (b->hash)
 		return 0;
 	ev(b, ND_AB_HASH, NULL);
-	if ((r = nd_context_hash(b->ctx, hex, NULL, err)) < 0)
-		return nd_error_wrap(err, "hashing the build context");
-	b->hash = nd_strdup(hex);
+	if (b->nt == 1) {
+		if ((r = nd_context_hash(b->t[0].ctx, hex, NULL, err)) < 0)
+			return nd_error_wrap(err, "hashing the build context");
+		b->hash = nd_strdup(hex);
+		return 0;
+	} else {
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+		unsigned char d[EVP_MAX_MD_SIZE];
+		unsigned int n = 0, k;
+		char all[2 * EVP_MAX_MD_SIZE + 1];
+
+		EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+		for (i = 0; i < b->nt; i++) {
+			if ((r = nd_context_hash(b->t[i].ctx, hex, NULL, err)) < 0) {
+				EVP_MD_CTX_free(md);
+				return nd_error_wrap(err, "hashing the build context of '%s'",
+						     b->t[i].service);
+			}
+			EVP_DigestUpdate(md, b->t[i].service,
+					 strlen(b->t[i].service) + 1);
+			EVP_DigestUpdate(md, hex, 65);
+		}
+		EVP_DigestFinal_ex(md, d, &n);
+		EVP_MD_CTX_free(md);
+		for (k = 0; k < n; k++)
+			snprintf(all + k * 2, 3, "%02x", d[k]);
+		b->hash = nd_strdup(all);
+	}
 	return 0;
 }
 
 /*
- * Would the context sent differ from the commit? Yes when a path git status
+ * Would a context sent differ from the commit? Yes when a path git status
  * shows (modified, deleted, untracked or ignored) is inside the context
  * and not left out by .dockerignore; a folder also when an exception
  * could bring back something inside it.
  */
-static bool context_dirty(struct ab *b)
+static bool context_dirty(struct ab *b, const struct target *t)
 {
-	const char *ctx_rel = b->ctx_dir + strlen(b->src->dir);
+	const char *ctx_rel = t->ctx_dir + strlen(b->src->dir);
 	size_t cl, i;
 
 	if (*ctx_rel == '/')
@@ -373,8 +476,8 @@ static bool context_dirty(struct ab *b)
 			n -= cl + 1;
 		}
 		q = nd_strndup(c, dir ? n - 1 : n);
-		sent = !*q || !nd_ignore_match(&b->ctx->ignore, q) ||
-		       (dir && nd_ignore_enter_dir(&b->ctx->ignore, q));
+		sent = !*q || !nd_ignore_match(&t->ctx->ignore, q) ||
+		       (dir && nd_ignore_enter_dir(&t->ctx->ignore, q));
 		free(q);
 		if (sent)
 			return true;
@@ -386,6 +489,8 @@ static int release_tag(struct ab *b, char **tag_out, const char **source_out,
 		       struct nd_error *err)
 {
 	const struct nd_project *p = b->p;
+	bool dirty = false;
+	size_t i;
 	int r;
 
 	if (b->o->tag) {
@@ -398,7 +503,9 @@ static int release_tag(struct ab *b, char **tag_out, const char **source_out,
 		*source_out = "project";
 		return 0;
 	}
-	if (b->src->short_commit && !context_dirty(b)) {
+	for (i = 0; i < b->nt && !dirty; i++)
+		dirty = context_dirty(b, &b->t[i]);
+	if (b->src->short_commit && !dirty) {
 		*tag_out = nd_strdup(b->src->short_commit);
 		*source_out = "commit";
 		return 0;
@@ -416,29 +523,30 @@ static int release_tag(struct ab *b, char **tag_out, const char **source_out,
 	return 0;
 }
 
-/* Is <ref> this app's image of this release already? */
-static int already_built(struct ab *b, const char *ref, const char *tag,
-			 char **id_out, struct nd_error *err)
+/* Is t's image this app's image of this release already? 1 yes, 0 no. */
+static int already_built(struct ab *b, struct target *t, const char *tag,
+			 struct nd_error *err)
 {
 	struct nd_error ierr = ND_ERROR_INIT;
 	cJSON *img = NULL;
 	const cJSON *cfg;
 	int r;
 
-	r = nd_image_inspect(b->e, ref, &img, &ierr);
+	r = nd_image_inspect(b->e, t->image, &img, &ierr);
 	if (r == ND_ENOTFOUND) {
 		nd_error_release(&ierr);
 		return 0;
 	}
 	if (r < 0) {
 		nd_error_move(err, &ierr);
-		return r;
+		return nd_error_wrap(err, "looking for '%s'", t->image);
 	}
 	cfg = cJSON_GetObjectItemCaseSensitive(img, "Config");
 	if (nd_streq(nd_json_label(cfg, "nextdeploy.release"), tag) &&
 	    nd_streq(nd_json_label(cfg, "nextdeploy.app"), b->p->app) &&
+	    nd_streq(nd_json_label(cfg, "nextdeploy.service"), t->service) &&
 	    nd_json_str(img, "Id")) {
-		*id_out = nd_strdup(nd_json_str(img, "Id"));
+		nd_str_replace(&t->id, nd_json_str(img, "Id"));
 		r = 1;
 	}
 	cJSON_Delete(img);
@@ -447,9 +555,95 @@ static int already_built(struct ab *b, const char *ref, const char *tag,
 
 static int write_ctx(int fd, void *ud, struct nd_error *err)
 {
-	struct ab *b = ud;
+	struct target *t = ud;
 
-	return nd_context_write_tar(b->ctx, fd, &b->sent, err);
+	return nd_context_write_tar(t->ctx, fd, &t->sent, err);
+}
+
+static int run_hook(struct ab *b, const char *tag, struct nd_error *err)
+{
+	const struct nd_project *p = b->p;
+	struct nd_kvlist env = ND_KVLIST_INIT;
+	enum nd_hook_result hr;
+	char *hp = nd_hook_path(p->dir, "pre-build");
+	int r;
+
+	nd_kvlist_set(&env, "NEXTDEPLOY_APP", p->app);
+	nd_kvlist_set(&env, "NEXTDEPLOY_RELEASE", tag);
+	nd_kvlist_set(&env, "NEXTDEPLOY_IMAGE", b->t[0].image);
+	nd_kvlist_set(&env, "NEXTDEPLOY_SOURCE_DIR", b->src->dir);
+	nd_kvlist_set(&env, "NEXTDEPLOY_CONTEXT_DIR", b->t[0].ctx_dir);
+	nd_kvlist_set(&env, "NEXTDEPLOY_PROJECT_DIR", p->dir);
+	nd_kvlist_set(&env, "NEXTDEPLOY_COMMIT",
+		      b->src->commit ? b->src->commit : "");
+	if (!access(hp, F_OK))
+		ev(b, ND_AB_HOOK, "pre-build");
+	r = nd_hook_run(&hr, p->dir, "pre-build", b->src->dir, &env, err);
+	if (r == 0 && hr == ND_HOOK_NOT_EXECUTABLE) {
+		char *w = nd_xprintf("the hook '%s' was ignored because it is not executable",
+				     hp);
+
+		ev(b, ND_AB_WARNING, w);
+		free(w);
+	}
+	nd_kvlist_release(&env);
+	free(hp);
+	return r;
+}
+
+static int build_target(struct ab *b, struct target *t, const char *tag,
+			struct nd_error *err)
+{
+	struct nd_build_opts bo = { 0 };
+	struct nd_build_log local_log = { 0 };
+	const char *tags[2] = { t->image, NULL };
+	char *id = NULL;
+	int r;
+
+	make_labels(b, t, tag);
+	ev(b, ND_AB_RELEASE, t->image);
+	bo.tags = tags;
+	bo.dockerfile = t->ctx->dockerfile;
+	bo.buildargs = &b->args;
+	bo.labels = &t->labels;
+	bo.target = b->o->target ? b->o->target :
+		    b->nt == 1 ? b->plan->target : NULL;
+	bo.nocache = b->o->no_cache;
+	bo.pull = b->o->pull;
+	bo.write_context = write_ctx;
+	bo.context_ud = t;
+	bo.on_event = on_build;
+	bo.ud = b;
+	bo.secrets = (const char *const *)b->secrets.items;
+	if (b->o->log)
+		nd_build_log_release(b->o->log);
+	r = nd_image_build(b->e, &bo, b->o->log ? b->o->log : &local_log, &id,
+			   err);
+	nd_build_log_release(&local_log);
+	emit_warnings(b);
+	if (r < 0) {
+		if (b->nt > 1)
+			nd_error_wrap(err, "service '%s'", t->service);
+		return r;
+	}
+	free(t->id);
+	t->id = id;
+	return 0;
+}
+
+static void free_targets(struct ab *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nt; i++) {
+		free(b->t[i].ctx_dir);
+		nd_context_free(b->t[i].ctx);
+		free(b->t[i].repo);
+		free(b->t[i].image);
+		free(b->t[i].id);
+		nd_kvlist_release(&b->t[i].labels);
+	}
+	free(b->t);
 }
 
 int nd_app_build(struct nd_engine *e, const struct nd_project *p,
@@ -458,13 +652,10 @@ int nd_app_build(struct nd_engine *e, const struct nd_project *p,
 {
 	struct ab b = { 0 };
 	struct nd_source_opts so = { on_clone, &b };
-	struct nd_build_opts bo = { 0 };
-	struct nd_build_log local_log = { 0 };
 	struct nd_app_build_result out = { 0 };
-	const char *tags[2];
-	char *tag = NULL, *id = NULL;
+	char *tag = NULL;
 	double t0 = now_s();
-	size_t warned = 0;
+	size_t i;
 	int r;
 
 	b.e = e;
@@ -494,107 +685,66 @@ int nd_app_build(struct nd_engine *e, const struct nd_project *p,
 	}
 	if ((r = nd_plan_make(&b.plan, p, b.src->dir, err)) < 0)
 		goto done;
-	for (size_t i = 0; i < b.plan->warnings.nr; i++)
+	for (i = 0; i < b.plan->warnings.nr; i++)
 		ev(&b, ND_AB_WARNING, b.plan->warnings.items[i]);
 	ev(&b, ND_AB_PLAN, b.plan->kind);
-	if ((r = open_context(&b, err)) < 0)
+	if ((r = make_targets(&b, err)) < 0)
 		goto done;
 	if ((r = release_tag(&b, &tag, &out.tag_source, err)) < 0)
 		goto done;
-	emit_warnings(&b, &warned);
+	emit_warnings(&b);
+	for (i = 0; i < b.nt; i++)
+		b.t[i].image = nd_xprintf("%s:%s", b.t[i].repo, tag);
 
-	out.repo = nd_app_image_repo(p);
-	out.image = nd_xprintf("%s:%s", out.repo, tag);
+	/* a derived tag names the content: built already means done */
+	out.skipped = !o->force && !o->tag &&
+		      (!p->image.tag || !strcmp(p->image.tag, "auto"));
+	for (i = 0; i < b.nt && out.skipped; i++) {
+		if ((r = already_built(&b, &b.t[i], tag, err)) < 0)
+			goto done;
+		out.skipped = r == 1;
+	}
+	if (out.skipped) {
+		for (i = 0; i < b.nt; i++)
+			ev(&b, ND_AB_SKIPPED, b.t[i].image);
+		goto finish;
+	}
+	if (!o->no_hooks && (r = run_hook(&b, tag, err)) < 0)
+		goto done;
+	for (i = 0; i < b.nt; i++) {
+		if ((r = build_target(&b, &b.t[i], tag, err)) < 0)
+			goto done;
+		out.context_bytes += b.t[i].sent;
+	}
+finish:
+	out.repo = nd_strdup(b.t[0].repo);
+	out.image = nd_strdup(b.t[0].image);
+	out.image_id = nd_strdup(b.t[0].id);
 	out.release = nd_strdup(tag);
 	out.buildpack = nd_strdup(b.plan->kind);
-	out.dockerfile = nd_strdup(b.ctx->dockerfile);
+	out.dockerfile = nd_strdup(b.t[0].ctx->dockerfile);
 	out.commit = nd_strdup_or_null(b.src->commit);
 	out.source_url = nd_strdup_or_null(b.src->url);
-
-	if (!o->force && !o->tag &&
-	    (!p->image.tag || !strcmp(p->image.tag, "auto"))) {
-		r = already_built(&b, out.image, tag, &id, err);
-		if (r < 0) {
-			nd_error_wrap(err, "looking for '%s'", out.image);
-			goto done;
-		}
-		if (r == 1) {
-			out.skipped = true;
-			ev(&b, ND_AB_SKIPPED, out.image);
-			goto finish;
-		}
-	}
-
-	if (!o->no_hooks) {
-		struct nd_kvlist env = ND_KVLIST_INIT;
-		enum nd_hook_result hr;
-		char *hp = nd_hook_path(p->dir, "pre-build");
-
-		nd_kvlist_set(&env, "NEXTDEPLOY_APP", p->app);
-		nd_kvlist_set(&env, "NEXTDEPLOY_RELEASE", tag);
-		nd_kvlist_set(&env, "NEXTDEPLOY_IMAGE", out.image);
-		nd_kvlist_set(&env, "NEXTDEPLOY_SOURCE_DIR", b.src->dir);
-		nd_kvlist_set(&env, "NEXTDEPLOY_CONTEXT_DIR", b.ctx_dir);
-		nd_kvlist_set(&env, "NEXTDEPLOY_PROJECT_DIR", p->dir);
-		nd_kvlist_set(&env, "NEXTDEPLOY_COMMIT",
-			      b.src->commit ? b.src->commit : "");
-		if (!access(hp, F_OK))
-			ev(&b, ND_AB_HOOK, "pre-build");
-		r = nd_hook_run(&hr, p->dir, "pre-build", b.src->dir, &env, err);
-		nd_kvlist_release(&env);
-		if (r == 0 && hr == ND_HOOK_NOT_EXECUTABLE) {
-			char *w = nd_xprintf("the hook '%s' was ignored because it is not executable",
-					     hp);
-
-			ev(&b, ND_AB_WARNING, w);
-			free(w);
-		}
-		free(hp);
-		if (r < 0)
-			goto done;
-	}
-
-	make_labels(&b, tag);
-	ev(&b, ND_AB_RELEASE, out.image);
-	tags[0] = out.image;
-	tags[1] = NULL;
-	bo.tags = tags;
-	bo.dockerfile = b.ctx->dockerfile;
-	bo.buildargs = &b.args;
-	bo.labels = &b.labels;
-	bo.target = o->target ? o->target : b.plan->target;
-	bo.nocache = o->no_cache;
-	bo.pull = o->pull;
-	bo.write_context = write_ctx;
-	bo.context_ud = &b;
-	bo.on_event = on_build;
-	bo.ud = &b;
-	bo.secrets = (const char *const *)b.secrets.items;
-	r = nd_image_build(e, &bo, o->log ? o->log : &local_log, &id, err);
-	emit_warnings(&b, &warned);
-	if (r < 0)
-		goto done;
-	out.context_bytes = b.sent;
-finish:
-	out.image_id = id;
-	id = NULL;
 	out.content_hash = nd_strdup_or_null(b.hash);
+	out.images = nd_calloc(b.nt, sizeof(*out.images));
+	for (i = 0; i < b.nt; i++) {
+		out.images[i].service = nd_strdup(b.t[i].service);
+		out.images[i].image = nd_strdup(b.t[i].image);
+		out.images[i].image_id = nd_strdup(b.t[i].id);
+	}
+	out.nimages = b.nt;
 	out.seconds = now_s() - t0;
 	*res = out;
 	memset(&out, 0, sizeof(out));
 	r = 0;
 done:
 	nd_app_build_result_release(&out);
-	nd_build_log_release(&local_log);
-	nd_context_free(b.ctx);
+	free_targets(&b);
 	nd_plan_free(b.plan);
 	nd_source_free(b.src);
 	nd_strvec_release(&b.secrets);
 	nd_kvlist_release(&b.args);
-	nd_kvlist_release(&b.labels);
-	free(b.ctx_dir);
 	free(b.hash);
 	free(tag);
-	free(id);
 	return r;
 }

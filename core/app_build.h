@@ -46,6 +46,12 @@ struct nd_source_progress;
  *      opts.labels, then nextdeploy.managed/app/release/service;
  *   7. the clone is removed, on every path (and on signals: core/cleanup.h).
  *
+ * A compose plan builds one image per service that has a build section,
+ * named <image>-<service>:<tag> and labeled nextdeploy.service=<service>
+ * (nextdeploy.port from the service); they share the release tag (for a
+ * content hash: over every service's context) and are skipped only all
+ * together. result.images lists them; result.image is the first.
+ *
  * Build args: build.args, then opts.build_args over them. An arg named in
  * deploy.secrets is refused (ND_EPROJECT or ND_EUSAGE): secrets never go
  * into builds, where they would stay in the image's history. The values of
@@ -89,6 +95,12 @@ struct nd_app_build_opts {
 	struct nd_build_log *log; /* live build state (may be NULL) */
 };
 
+struct nd_app_build_image {
+	char *service;  /* nextdeploy.service */
+	char *image;    /* "<image>:<tag>" */
+	char *image_id;
+};
+
 struct nd_app_build_result {
 	char *image;      /* "<image>:<tag>" */
 	char *repo;       /* "<image>" */
@@ -104,6 +116,9 @@ struct nd_app_build_result {
 	char *source_url; /* the git repository, or NULL */
 	char *content_hash; /* 64 hex digits, when it was computed */
 	uint64_t context_bytes; /* file bytes sent (0 when skipped) */
+	struct nd_app_build_image *images; /* every image (compose: one per
+					      built service) */
+	size_t nimages;
 	double seconds;   /* wall time of the whole operation */
 };
 

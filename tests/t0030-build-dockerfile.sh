@@ -64,7 +64,7 @@ test_expect_success 'the release tag is the content hash; --json is complete' '
 	test "$tag" = "$(echo "$hash" | cut -c1-12)" &&
 	test "$(cat image)" = "$APP:$tag" &&
 	json_get out.json "sorted(d.keys())" >keys &&
-	echo "[\"buildpack\", \"commit\", \"content_hash\", \"context_bytes\", \"dockerfile\", \"duration_seconds\", \"image\", \"image_id\", \"release\", \"repository\", \"skipped\", \"source\", \"tag_source\"]" >want &&
+	echo "[\"buildpack\", \"commit\", \"content_hash\", \"context_bytes\", \"dockerfile\", \"duration_seconds\", \"image\", \"image_id\", \"images\", \"release\", \"repository\", \"skipped\", \"source\", \"tag_source\"]" >want &&
 	test_cmp want keys &&
 	test "$(json_get out.json "d[\"skipped\"]")" = false &&
 	test "$(json_get out.json "d[\"tag_source\"]")" = content &&

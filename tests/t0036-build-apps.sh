@@ -146,6 +146,21 @@ test_expect_success 'a Dockerfile app: .dockerignored files are absent from the 
 	test -s body
 '
 
+test_expect_success 'compose: one image per service with a build, labeled with its name' '
+	rm -rf compose-app && cp -a "$APPS/compose-app" compose-app &&
+	sed -i "s|^FROM .*|FROM $ND_TEST_NODE|" compose-app/web/Dockerfile &&
+	(cd compose-app && printf "image:\n  name: %s\n" "$APP-compose" | nd_app_init) &&
+	nd -C compose-app build --json >compose.json 2>compose.err &&
+	test "$(json_get compose.json "len(d[\"images\"])")" = 1 &&
+	test "$(json_get compose.json "d[\"images\"][0][\"service\"]")" = web &&
+	img=$(json_get compose.json "d[\"images\"][0][\"image\"]") &&
+	test "$img" = "$APP-compose-web:$(json_get compose.json "d[\"release\"]")" &&
+	docker image inspect -f "{{index .Config.Labels \"nextdeploy.service\"}} {{index .Config.Labels \"nextdeploy.port\"}}" "$img" >l &&
+	echo "web 3000" >expect && test_cmp expect l &&
+	nd -C compose-app build 2>again.err &&
+	test_grep "^$img is already built" again.err
+'
+
 test_expect_success 'cleanup' '
 	nd_cleanup_app "$APP" &&
 	test -z "$(docker images -q --filter "label=nextdeploy.app=$APP")"
