@@ -19,13 +19,15 @@ no_leftovers() {
 	fi
 }
 
-# start the binary in the background with default signal actions (a
-# non-interactive shell would start it with SIGINT ignored), pid in $pid
+# start the binary in the background with SIGINT at its default action,
+# pid in $pid: a non-interactive shell starts background jobs with SIGINT
+# ignored, and so does everything started from a shell that was itself in
+# the background (an ignored signal is inherited through exec)
 start_bg() {
-	set -m
-	"$ND_BIN" "$@" >bg.out 2>bg.err &
+	python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$ND_BIN" "$@" >bg.out 2>bg.err &
 	pid=$!
-	set +m
 }
 
 # wait for the background command; its status in $rc
