@@ -90,7 +90,7 @@ test_expect_success 'SIGTERM in the middle of a clone: exit 143, the clone folde
 '
 
 test_expect_success 'SIGINT in the middle of a build step: exit 130, the clone folder is gone' '
-	start_bg -C pslow build --progress=plain &&
+	start_bg -C pslow build --no-cache --progress=plain &&
 	nd_wait_for 30 grep -q "^sleeping-now" bg.err &&
 	test -n "$(ls -A "$TMPDIR")" &&
 	kill -INT $pid &&
@@ -101,7 +101,7 @@ test_expect_success 'SIGINT in the middle of a build step: exit 130, the clone f
 '
 
 test_expect_success 'the live view on a terminal is cleared on SIGINT' '
-	start_bg -C pslow build --progress=tty &&
+	start_bg -C pslow build --no-cache --progress=tty &&
 	nd_wait_for 30 grep -q "sleeping-now" bg.err &&
 	kill -INT $pid &&
 	wait_bg &&
