@@ -57,8 +57,10 @@ static const char *const build_sections[] = {
 	"hash of the build context (names, modes, link targets and contents "
 	"after .dockerignore, and the synthesized Dockerfile). When "
 	"the tag is derived (not given) and an image of this app with that "
-	"release already exists, the build is skipped with a note; --force "
-	"builds anyway.",
+	"release already exists, built the same way (the same Dockerfile, "
+	"target, build args and labels: the nextdeploy.build-config label), "
+	"the build is skipped with a note; --force, --no-cache and --pull "
+	"build anyway.",
 	"BUILD CONTEXT",
 	"The context is streamed to the engine as a tar while it is read "
 	"(never held in memory, never written to a temporary file). "

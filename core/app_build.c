@@ -151,6 +151,7 @@ struct ab {
 	struct nd_strvec secrets;
 	struct nd_kvlist args;
 	char *hash;
+	char config[13]; /* nextdeploy.build-config */
 };
 
 static void ev(struct ab *b, enum nd_app_build_event_kind kind,
@@ -264,6 +265,7 @@ static void make_labels(struct ab *b, struct target *t, const char *release)
 	nd_kvlist_set(l, "nextdeploy.app", b->p->app);
 	nd_kvlist_set(l, "nextdeploy.release", release);
 	nd_kvlist_set(l, "nextdeploy.service", t->service);
+	nd_kvlist_set(l, "nextdeploy.build-config", b->config);
 }
 
 /*
@@ -523,6 +525,55 @@ static int release_tag(struct ab *b, char **tag_out, const char **source_out,
 	return 0;
 }
 
+/*
+ * What shapes the image besides the source: the Dockerfile (name and, when
+ * not a context file, text), the target stage, the build args and the
+ * labels asked for. Recorded as nextdeploy.build-config, so that a release
+ * whose image was built another way is built again.
+ */
+static void config_hash(struct ab *b)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, k;
+	const char *target = b->o->target ? b->o->target :
+			     b->nt == 1 ? b->plan->target : NULL;
+	const struct nd_kvlist *lists[3] = { &b->args, &b->p->build.labels,
+					     b->o->labels };
+	size_t i, j;
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	for (i = 0; i < b->nt; i++) {
+		const struct nd_context *c = b->t[i].ctx;
+
+		EVP_DigestUpdate(md, b->t[i].service, strlen(b->t[i].service) + 1);
+		EVP_DigestUpdate(md, c->dockerfile, strlen(c->dockerfile) + 1);
+		if (c->dockerfile_text)
+			EVP_DigestUpdate(md, c->dockerfile_text,
+					 strlen(c->dockerfile_text) + 1);
+	}
+	EVP_DigestUpdate(md, "target\0", 7);
+	if (target)
+		EVP_DigestUpdate(md, target, strlen(target) + 1);
+	for (i = 0; i < ND_ARRAY_SIZE(lists); i++) {
+		EVP_DigestUpdate(md, "list\0", 5);
+		for (j = 0; lists[i] && j < lists[i]->nr; j++) {
+			const struct nd_kv *kv = &lists[i]->items[j];
+
+			EVP_DigestUpdate(md, kv->key, strlen(kv->key) + 1);
+			if (kv->value)
+				EVP_DigestUpdate(md, kv->value,
+						 strlen(kv->value) + 1);
+			else
+				EVP_DigestUpdate(md, "\1", 1);
+		}
+	}
+	EVP_DigestFinal_ex(md, d, &n);
+	EVP_MD_CTX_free(md);
+	for (k = 0; k < 6 && k < n; k++)
+		snprintf(b->config + k * 2, 3, "%02x", d[k]);
+}
+
 /* Is t's image this app's image of this release already? 1 yes, 0 no. */
 static int already_built(struct ab *b, struct target *t, const char *tag,
 			 struct nd_error *err)
@@ -545,6 +596,7 @@ static int already_built(struct ab *b, struct target *t, const char *tag,
 	if (nd_streq(nd_json_label(cfg, "nextdeploy.release"), tag) &&
 	    nd_streq(nd_json_label(cfg, "nextdeploy.app"), b->p->app) &&
 	    nd_streq(nd_json_label(cfg, "nextdeploy.service"), t->service) &&
+	    nd_streq(nd_json_label(cfg, "nextdeploy.build-config"), b->config) &&
 	    nd_json_str(img, "Id")) {
 		nd_str_replace(&t->id, nd_json_str(img, "Id"));
 		r = 1;
@@ -697,7 +749,8 @@ int nd_app_build(struct nd_engine *e, const struct nd_project *p,
 		b.t[i].image = nd_xprintf("%s:%s", b.t[i].repo, tag);
 
 	/* a derived tag names the content: built already means done */
-	out.skipped = !o->force && !o->tag &&
+	config_hash(&b);
+	out.skipped = !o->force && !o->no_cache && !o->pull && !o->tag &&
 		      (!p->image.tag || !strcmp(p->image.tag, "auto"));
 	for (i = 0; i < b.nt && out.skipped; i++) {
 		if ((r = already_built(&b, &b.t[i], tag, err)) < 0)

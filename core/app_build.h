@@ -34,8 +34,11 @@ struct nd_source_progress;
  *        (core/context.h: names, modes, link targets and contents after
  *        .dockerignore, and the synthesized Dockerfile);
  *   4. when the tag was derived (not given), and <image>:<tag> exists on
- *      the engine with this app's labels and nextdeploy.release=<tag>, the
- *      build is skipped (result.skipped) unless opts.force;
+ *      the engine with this app's labels, nextdeploy.release=<tag> and the
+ *      same nextdeploy.build-config (a hash of the Dockerfile, the target,
+ *      the build args and the labels asked for: what shapes the image
+ *      besides the source), the build is skipped (result.skipped), unless
+ *      opts.force, opts.no_cache or opts.pull (which ask for a new build);
  *   5. the pre-build hook (core/hooks.h), in the source folder, unless
  *      opts.no_hooks; it may change files, but the tag is already set;
  *   6. the build (docker/build.h), tagged <image>:<tag>, where <image> is
@@ -43,7 +46,8 @@ struct nd_source_progress;
  *      labels of HACKING.md "Image labels": the plan's (nextdeploy.port
  *      and nextdeploy.probe from the plan when it has no such labels),
  *      org.opencontainers.image.source/revision/created, build.labels and
- *      opts.labels, then nextdeploy.managed/app/release/service;
+ *      opts.labels, then nextdeploy.managed/app/release/service and
+ *      nextdeploy.build-config;
  *   7. the clone is removed, on every path (and on signals: core/cleanup.h).
  *
  * A compose plan builds one image per service that has a build section,

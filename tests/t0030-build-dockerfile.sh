@@ -114,6 +114,18 @@ test_expect_success 'an ignored file does not change the tag; a sent one does' '
 	test "$(json_get ../out4.json "d[\"release\"]")" != "$(json_get ../out.json "d[\"release\"]")"
 '
 
+test_expect_success 'other build args make the same release build again, then skip' '
+	nd -C app build --build-arg GREETING=other --json >o1.json 2>/dev/null &&
+	test "$(json_get o1.json "d[\"skipped\"]")" = false &&
+	test "$(json_get o1.json "d[\"release\"]")" = "$(json_get out4.json "d[\"release\"]")" &&
+	docker run --rm "$(json_get o1.json "d[\"image\"]")" cat /greeting >g &&
+	echo greeting=other >expect && test_cmp expect g &&
+	nd -C app build --build-arg GREETING=other --json >o2.json 2>/dev/null &&
+	test "$(json_get o2.json "d[\"skipped\"]")" = true &&
+	nd -C app build --no-cache --json >o3.json 2>/dev/null &&
+	test "$(json_get o3.json "d[\"skipped\"]")" = false
+'
+
 test_expect_success '--force rebuilds; -v shows the cache; --no-cache does not use it' '
 	cd app &&
 	nd build --force -v >/dev/null 2>../err5 &&
@@ -137,6 +149,13 @@ test_expect_success '--build-arg, --target, --label and --tag pass through' '
 	test_must_fail docker run --rm "$APP:custom-1" ls /final-stage 2>/dev/null &&
 	docker image inspect -f "{{index .Config.Labels \"com.example.extra\"}} {{index .Config.Labels \"nextdeploy.release\"}}" "$APP:custom-1" >l &&
 	echo "yes custom-1" >want && test_cmp want l
+'
+
+test_expect_success '--pull and --no-cache reach the engine; an unknown target is its error' '
+	NEXTDEPLOY_TRACE=1 test_expect_code 1 nd -C app build --pull --no-cache --target nope 2>err &&
+	test_grep "^trace: > POST /v1\.[0-9]+/build\?version=1&rm=1&forcerm=1&t=$APP%3A[0-9a-f]{12}&dockerfile=Dockerfile&target=nope&nocache=1&pull=1&buildargs=" err &&
+	test_grep "^trace: > X-Registry-Config: \*+" err &&
+	test_grep "^error: the engine refused the build: failed to reach build target nope" err
 '
 
 test_expect_success 'a given tag is rebuilt, not skipped' '
