@@ -40,42 +40,6 @@ void nd_plan_reason(struct nd_plan *plan, const char *what, const char *value,
 	r->key = NULL;
 }
 
-int nd_plan_source_dir(char **out, const struct nd_project *p,
-		       struct nd_error *err)
-{
-	struct nd_buf b = ND_BUF_INIT;
-	char *real;
-	struct stat st;
-
-	if (p->source.git) {
-		/* TODO(merge): use the build side's clone here */
-		nd_error_set(err, ND_EUNSUPPORTED,
-			     "planning a git source ('%s') needs the clone that 'build' makes",
-			     p->source.git);
-		nd_error_hint(err, "until then, run 'nextdeploy plan' in a checkout with 'source.path'");
-		return ND_EUNSUPPORTED;
-	}
-	if (p->source.path && p->source.path[0] == '/')
-		nd_buf_adds(&b, p->source.path);
-	else
-		nd_buf_addf(&b, "%s/%s", p->dir,
-			    p->source.path ? p->source.path : ".");
-	if (p->source.subdir)
-		nd_buf_addf(&b, "/%s", p->source.subdir);
-	real = realpath(b.buf, NULL);
-	if (!real || stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		nd_project_error(p, err,
-				 p->source.subdir ? "source.subdir" : "source.path",
-				 "the source folder '%s' does not exist", b.buf);
-		free(real);
-		nd_buf_release(&b);
-		return ND_EPROJECT;
-	}
-	nd_buf_release(&b);
-	*out = real;
-	return 0;
-}
-
 /* --- shared steps --------------------------------------------------- */
 
 int nd_bp_set_start(struct nd_bp *bp, const char *detected, const char *file,

@@ -135,17 +135,6 @@ void nd_plan_reason(struct nd_plan *plan, const char *what, const char *value,
 		    const char *file);
 
 /*
- * The source folder the plan looks at for a project: source.path
- * (relative to the project file's folder; default ".") joined with
- * source.subdir, made absolute. For `source.git` this is the build's
- * business (it clones): ND_EUNSUPPORTED here.
- * TODO(merge): `plan` for git sources should call the build side's clone
- * (same ref and subdir as `build`) and pass the checkout to nd_plan_make().
- */
-int nd_plan_source_dir(char **out, const struct nd_project *p,
-		       struct nd_error *err);
-
-/*
  * Exec form of a shell command line written by a user (see
  * buildpacks/bp.h nd_bp_cmd_argv for the rules): plain words become the
  * argv; one simple command that needs the shell becomes

@@ -2,6 +2,7 @@
 #include "core/common.h"
 #include "cmd/cmd.h"
 #include "buildpacks/plan.h"
+#include "core/source.h"
 #include "core/project.h"
 
 #include <cjson/cJSON.h>
@@ -215,18 +216,20 @@ int cmd_plan(int argc, const char **argv, struct nd_ctx *ctx)
 {
 	struct nd_error err = ND_ERROR_INIT;
 	struct nd_plan *plan = NULL;
-	char *src = NULL;
+	struct nd_source *src = NULL;
+	struct nd_source_opts so = { 0 };
 	size_t i;
 	int r;
 
 	ND_UNUSED(argc);
 	ND_UNUSED(argv);
-	if (nd_plan_source_dir(&src, ctx->project, &err) < 0 ||
-	    nd_plan_make(&plan, ctx->project, src, &err) < 0) {
+	/* the same source as `build`: a git source is cloned at its ref */
+	if (nd_source_prepare(&src, ctx->project, &so, &err) < 0 ||
+	    nd_plan_make(&plan, ctx->project, src->dir, &err) < 0) {
 		nd_error_report(&err);
 		r = nd_error_exit_code(&err);
 		nd_error_release(&err);
-		free(src);
+		nd_source_free(src);
 		return r;
 	}
 	for (i = 0; i < plan->warnings.nr; i++)
@@ -244,6 +247,6 @@ int cmd_plan(int argc, const char **argv, struct nd_ctx *ctx)
 		print_human(plan);
 	}
 	nd_plan_free(plan);
-	free(src);
+	nd_source_free(src);
 	return ND_EXIT_OK;
 }

@@ -112,9 +112,9 @@ test_expect_success 'errors: nothing to detect (1), a bad manifest (2), a bad ke
 		printf "web node a.js\n" >Procfile &&
 		test_expect_code 2 nd plan 2>../err) &&
 	test_grep "error: Procfile:1:4: expected" err &&
-	(cd empty && printf "app: x\nsource:\n  git: https://example.com/x.git\n" >nextdeploy.yml &&
+	(cd empty && printf "app: x\nsource:\n  git: file://$TRASH/no-such-repo\n" >nextdeploy.yml &&
 		test_expect_code 1 nd plan 2>../err) &&
-	test_grep "needs the clone" err
+	test_grep "no-such-repo" err
 '
 
 test_expect_success 'plan -h works without a project and documents the rules' '

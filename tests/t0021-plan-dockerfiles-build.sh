@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
 # Every synthesized Dockerfile really builds and runs, offline: for each
-# fixture app, `nextdeploy plan --dockerfile` writes the Dockerfile (base and
-# runtime images pointed at the nd-test images), the docker CLI builds it
-# (classic builder, as the Engine API's /build does), the container runs as
-# the non-root user, and the health probe the plan chose (node, python,
-# wget) answers from inside with docker exec.
-# TODO(merge): switch the builder from the docker CLI to `nextdeploy build`.
+# fixture app (base and runtime images pointed at the nd-test images),
+# `nextdeploy build` builds it through the Engine API's classic builder, the
+# container runs as the non-root user, and the health probe the plan chose
+# (node, python, wget) answers from inside with docker exec.
 . "$(dirname "$0")/test-lib.sh"
 
 engine_ok || test_skip_all "no engine"
@@ -14,30 +12,24 @@ for img in "$ND_TEST_NODE" "$ND_TEST_PYTHON" "$ND_TEST_GO" "$ND_TEST_BUSYBOX" \
 	docker image inspect "$img" >/dev/null 2>&1 ||
 		test_skip_all "missing $img (tests/setup/images.sh)"
 done
-export DOCKER_BUILDKIT=0 DOCKER_CLI_HINTS=false
 APPS=$TEST_ROOT/data/apps
 SIZES=$TEST_ROOT/results/t0021-image-sizes.txt
 mkdir -p "$TEST_ROOT/results"
 : >"$SIZES"
 
 # build_app NAME [YAML...]: copy the fixture, write nextdeploy.yml with the
-# extra YAML lines, plan it, build every stage with a label, tag $APP-NAME.
+# extra YAML lines, plan it, build it with nextdeploy, tag it $APP-NAME:latest.
 build_app() {
-	local name=$1 st
+	local name=$1 image
 	shift
 	rm -rf "$name" && cp -a "$APPS/$name" "$name" &&
 	(cd "$name" && printf '%s\n' "$@" | nd_app_init "$APP-$name") &&
 	(cd "$name" && nd plan --json >../$name.plan.json) &&
 	(cd "$name" && nd plan --dockerfile >../$name.Dockerfile) &&
-	# the build stages get tags too, so that cleanup removes their layers
-	for st in $(sed -n 's/^FROM .* AS \([a-z]*\)$/\1/p' "$name.Dockerfile" | grep -v '^runtime$'); do
-		docker build -q --label nextdeploy.managed=true --label "nextdeploy.app=$APP" \
-			--target "$st" -t "$APP-$name:$st" -f "$name.Dockerfile" "$name" >"$name.build.log" 2>&1 ||
-			{ tail -30 "$name.build.log" >&2; return 1; }
-	done &&
-	docker build --label nextdeploy.managed=true --label "nextdeploy.app=$APP" \
-		-t "$APP-$name:latest" -f "$name.Dockerfile" "$name" >"$name.build.log" 2>&1 ||
+	(cd "$name" && nd build --json >../$name.build.json 2>../$name.build.log) ||
 		{ tail -30 "$name.build.log" >&2; return 1; }
+	image=$(json_get "$name.build.json" 'd["image"]') &&
+	docker tag "$image" "$APP-$name:latest"
 }
 
 # run_app NAME: start it, wait for the plan's probe to pass from inside
@@ -96,7 +88,7 @@ check_image() {
 		"$(json_get "$name.plan.json" 'd["runtime_image"]')" >>"$SIZES"
 }
 
-trap 'nd_cleanup_app "$APP"' EXIT
+trap 'nd_cleanup_app "$APP"; for n in $(ls -d */ 2>/dev/null); do nd_cleanup_app "$APP-${n%/}"; done' EXIT
 
 test_expect_success 'node without dependencies: builds, runs as uid 10001, probe node' '
 	build_app node-nodeps "build:" "  base_image: $ND_TEST_NODE" &&

@@ -72,6 +72,16 @@ test_expect_success 'file:// at a tag: the tag is the short commit id' '
 	no_leftovers
 '
 
+test_expect_success 'plan on a git source plans the checkout at the ref' '
+	mkdir -p planproj &&
+	printf "app: %s\nsource:\n  git: file://%s/repo\n  ref: feature\n  subdir: web\n" "$APP" "$TRASH" >planproj/nextdeploy.yml &&
+	nd -C planproj plan --json >plan.json &&
+	test "$(json_get plan.json "d[\"buildpack\"]")" = dockerfile &&
+	nd -C planproj plan >plan.txt &&
+	test_grep "Dockerfile" plan.txt &&
+	no_leftovers
+'
+
 test_expect_success 'the same commit again is skipped' '
 	nd -C proj build 2>err &&
 	test_grep "is already built \\(same commit\\)" err &&
