@@ -100,7 +100,7 @@ struct row {
 	bool ended;   /* its request ended (stopped, error) */
 	bool failed;  /* an error other than "no such container" */
 	bool listed;  /* in the latest listing */
-	bool fresh;     /* a frame arrived since the last JSON line */
+	bool shown_gone; /* drawn once as -- (then it may leave) */
 	int attempts;   /* --no-stream: readings asked for */
 	int64_t next_at; /* --no-stream: not before this (monotonic ms) */
 };
@@ -150,6 +150,8 @@ static void row_remove(struct stats *st, size_t i)
 	st->nr--;
 }
 
+static cJSON *row_json(const struct row *r);
+
 static void on_frame(const char *id, const cJSON *frame, void *ud)
 {
 	struct stats *st = ud;
@@ -163,7 +165,6 @@ static void on_frame(const char *id, const cJSON *frame, void *ud)
 	r->cur = s;
 	r->nsamples++;
 	r->next_at = now_ms() + READING_GAP_MS;
-	r->fresh = true;
 	if (!s.running) {
 		r->cpu = -1;
 		return;
@@ -172,6 +173,11 @@ static void on_frame(const char *id, const cJSON *frame, void *ud)
 	r->cpu = r->nsamples > 1 ? nd_stats_cpu_percent(&r->prev, &s) : -1;
 	if (r->cpu < 0)
 		r->cpu = nd_stats_cpu_percent_pre(&s);
+	/* live JSON: a line per frame, from the first with a CPU figure */
+	if (st->stream && nd_out.json && r->cpu >= 0) {
+		nd_json_print_line(row_json(r));
+		fflush(stdout);
+	}
 }
 
 static void on_end(const char *id, int result, const struct nd_error *err,
@@ -253,6 +259,12 @@ static int cmp_rows(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static void sort_rows(struct stats *st)
+{
+	if (st->nr > 1)
+		qsort(st->rows, st->nr, sizeof(*st->rows), cmp_rows);
+}
+
 static double round2(double v)
 {
 	return round(v * 100.0) / 100.0;
@@ -304,11 +316,12 @@ static cJSON *row_json(const struct row *r)
 	return o;
 }
 
-static void row_table(struct nd_table *t, const struct row *r)
+static void row_table(struct nd_table *t, struct row *r, bool stream)
 {
 	const struct nd_stats_sample *s = &r->cur;
 	char cpu[32], mem[64], memp[32], net[64], blk[64], pids[32];
-	bool live = r->nsamples > 0 && s->running;
+	/* a live stream that ended: the container stopped or went away */
+	bool live = r->nsamples > 0 && s->running && !(stream && r->ended);
 
 	nd_stats_fmt_percent(cpu, sizeof(cpu), live ? r->cpu : -1);
 	if (live) {
@@ -321,6 +334,7 @@ static void row_table(struct nd_table *t, const struct row *r)
 				s->blk_write);
 		nd_stats_fmt_pids(pids, sizeof(pids), s);
 	} else {
+		r->shown_gone = true;
 		snprintf(mem, sizeof(mem), "-- / --");
 		snprintf(memp, sizeof(memp), "--");
 		snprintf(net, sizeof(net), "-- / --");
@@ -336,9 +350,9 @@ static void build_table(struct stats *st, struct nd_table *t)
 
 	nd_table_columns(t, "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %",
 			 "NET I/O", "BLOCK I/O", "PIDS", NULL);
-	qsort(st->rows, st->nr, sizeof(*st->rows), cmp_rows);
+	sort_rows(st);
 	for (i = 0; i < st->nr; i++)
-		row_table(t, &st->rows[i]);
+		row_table(t, &st->rows[i], st->stream);
 }
 
 /* --- --no-stream --- */
@@ -426,7 +440,7 @@ static int no_stream_mode(struct stats *st, struct nd_error *err)
 	if (nd_out.json) {
 		cJSON *arr = cJSON_CreateArray();
 
-		qsort(st->rows, st->nr, sizeof(*st->rows), cmp_rows);
+		sort_rows(st);
 		for (i = 0; i < st->nr; i++)
 			cJSON_AddItemToArray(arr, row_json(&st->rows[i]));
 		nd_json_print(arr);
@@ -486,19 +500,9 @@ static void draw_tty(const struct nd_table *t)
 static void draw(struct stats *st, bool tty)
 {
 	struct nd_table t = ND_TABLE_INIT;
-	size_t i;
 
-	if (nd_out.json) {
-		qsort(st->rows, st->nr, sizeof(*st->rows), cmp_rows);
-		for (i = 0; i < st->nr; i++) {
-			if (!st->rows[i].fresh)
-				continue; /* nothing new (Podman: every ~5 s) */
-			st->rows[i].fresh = false;
-			nd_json_print_line(row_json(&st->rows[i]));
-		}
-		fflush(stdout);
-		return;
-	}
+	if (nd_out.json)
+		return; /* JSON lines go out as frames arrive (on_frame) */
 	build_table(st, &t);
 	if (tty) {
 		draw_tty(&t);
@@ -567,9 +571,12 @@ static int live_mode(struct stats *st, const char *service,
 		if (now >= next_list) {
 			if ((r = relist(st, service, err)) < 0)
 				goto done;
-			/* gone from the listing: drop (it was shown as --) */
+			/* gone from the listing: drop it once it was shown
+			 * as -- (JSON lines have no such step) */
 			for (i = st->nr; i-- > 0;)
-				if (!st->rows[i].listed)
+				if (!st->rows[i].listed &&
+				    (st->rows[i].shown_gone || nd_out.json ||
+				     !st->rows[i].nsamples))
 					row_remove(st, i);
 			next_list = now + LIST_EVERY_MS;
 		}
