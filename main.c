@@ -39,7 +39,7 @@ const struct nd_command nd_commands[] = {
 	  "show the logs of the project's containers", &nd_logs_spec },
 	{ "plan", cmd_plan, ND_NEED_PROJECT | ND_HAS_JSON,
 	  "print the build plan and the synthesized Dockerfile", &nd_plan_spec },
-	{ "prune", cmd_prune, ND_NEED_PROJECT | ND_NEED_ENGINE | ND_HAS_JSON,
+	{ "prune", cmd_prune, ND_WANT_PROJECT | ND_NEED_ENGINE | ND_HAS_JSON,
 	  "remove what the project no longer needs", &nd_prune_spec },
 	{ "ps", cmd_ps, ND_NEED_PROJECT | ND_NEED_ENGINE | ND_HAS_JSON | ND_HAS_QUIET_IDS,
 	  "list the project's containers", &nd_ps_spec },
