@@ -62,7 +62,11 @@ static const char *const prune_sections[] = {
 	"attached to (the project network nd-APP once the app is down).\n\n"
 	"Volumes, only with --volumes: those with the labels that no "
 	"container mounts, named ones included.\n\n"
-	"--until limits every kind to objects created before that time.",
+	"--until limits every kind to objects created before that time.\n\n"
+	"A container inherits the labels of its image: one started by hand "
+	"from a release image (docker run shop:r1) counts as the app's own. "
+	"Start it with --label nextdeploy.managed=false to keep it out of "
+	"prune (its image then stays, being in use).",
 	"OUTPUT",
 	"A table of what was removed (KIND, NAME, ID, REASON, SIZE), then the "
 	"space reclaimed: for containers their writable layer, for images "
