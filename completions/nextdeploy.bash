@@ -14,7 +14,7 @@ _nextdeploy_opts() {
 	'completion') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'doctor') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'down') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'events') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'events') _nd_r='--since --until --exec -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'exec') _nd_r='-i --interactive -t --tty -e --env -u --user -w --workdir --index -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'help') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'init') _nd_r='--force --stdout --name -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
@@ -22,7 +22,7 @@ _nextdeploy_opts() {
 	'local run') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'logs') _nd_r='-f --follow -n --tail --since --until -t --timestamps --no-prefix -a --all -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'plan') _nd_r='--dockerfile -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'prune') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'prune') _nd_r='--keep --all --until --min-age --volumes -n --dry-run -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'ps') _nd_r='-a --all -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'pull') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'push') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
@@ -31,7 +31,7 @@ _nextdeploy_opts() {
 	'rollback') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'run') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'start') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'stats') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'stats') _nd_r='--no-stream -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'stop') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'version') _nd_r='--client -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	*) _nd_r= ;;
@@ -52,6 +52,9 @@ _nextdeploy_optkind() {
 	'build'/--label) _nd_r='keyvalue'; return ;;
 	'build'/--no-hooks) _nd_r=; return ;;
 	'build'/--progress) _nd_r='choice auto plain tty'; return ;;
+	'events'/--since) _nd_r='time'; return ;;
+	'events'/--until) _nd_r='time'; return ;;
+	'events'/--exec) _nd_r=; return ;;
 	'exec'/-i|'exec'/--interactive) _nd_r=; return ;;
 	'exec'/-t|'exec'/--tty) _nd_r=; return ;;
 	'exec'/-e|'exec'/--env) _nd_r='keyvalue'; return ;;
@@ -69,7 +72,14 @@ _nextdeploy_optkind() {
 	'logs'/--no-prefix) _nd_r=; return ;;
 	'logs'/-a|'logs'/--all) _nd_r=; return ;;
 	'plan'/--dockerfile) _nd_r=; return ;;
+	'prune'/--keep) _nd_r='number'; return ;;
+	'prune'/--all) _nd_r=; return ;;
+	'prune'/--until) _nd_r='time'; return ;;
+	'prune'/--min-age) _nd_r='duration'; return ;;
+	'prune'/--volumes) _nd_r=; return ;;
+	'prune'/-n|'prune'/--dry-run) _nd_r=; return ;;
 	'ps'/-a|'ps'/--all) _nd_r=; return ;;
+	'stats'/--no-stream) _nd_r=; return ;;
 	'version'/--client) _nd_r=; return ;;
 	esac
 	_nd_g=1
@@ -103,6 +113,10 @@ _nextdeploy_arg() {
 		0) _nd_r='service' ;;
 		esac ;;
 	'ps')
+		case $2 in
+		0) _nd_r='service' ;;
+		esac ;;
+	'stats')
 		case $2 in
 		0) _nd_r='service' ;;
 		esac ;;

@@ -16,7 +16,7 @@ function __nextdeploy_valopts
         case 'down'
             printf '%s\n' -f --file -C -H --host
         case 'events'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' --since --until -f --file -C -H --host
         case 'exec'
             printf '%s\n' -e --env -u --user -w --workdir --index -f --file -C -H --host
         case 'help'
@@ -32,7 +32,7 @@ function __nextdeploy_valopts
         case 'plan'
             printf '%s\n' -f --file -C -H --host
         case 'prune'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' --keep --until --min-age -f --file -C -H --host
         case 'ps'
             printf '%s\n' -f --file -C -H --host
         case 'pull'
@@ -252,6 +252,9 @@ complete -c nextdeploy -n '__nextdeploy_at "down"' -l no-color -d 'never color t
 complete -c nextdeploy -n '__nextdeploy_at "down"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "down"' -s h -l help -d 'show help'
 
+complete -c nextdeploy -n '__nextdeploy_at "events"' -l since -x -d 'replay events from TIME: RFC 3339, a date, Unix seconds, or a duration ago (10m)'
+complete -c nextdeploy -n '__nextdeploy_at "events"' -l until -x -d 'stop at TIME (same forms); without it the stream goes on until Ctrl-C'
+complete -c nextdeploy -n '__nextdeploy_at "events"' -l exec -d 'also show exec_create/exec_start/exec_die (health checks cause three per interval)'
 complete -c nextdeploy -n '__nextdeploy_at "events"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "events"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "events"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'
@@ -353,6 +356,12 @@ complete -c nextdeploy -n '__nextdeploy_at "plan"' -l no-color -d 'never color t
 complete -c nextdeploy -n '__nextdeploy_at "plan"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "plan"' -s h -l help -d 'show help'
 
+complete -c nextdeploy -n '__nextdeploy_at "prune"' -l keep -x -d 'release images to keep per app, newest first (default 3; the live release is kept besides)'
+complete -c nextdeploy -n '__nextdeploy_at "prune"' -l all -d 'every nextdeploy-managed app on the engine, not only this project\'s (no project file needed)'
+complete -c nextdeploy -n '__nextdeploy_at "prune"' -l until -x -d 'only objects created before TIME: RFC 3339, a date, Unix seconds, or a duration ago (24h)'
+complete -c nextdeploy -n '__nextdeploy_at "prune"' -l min-age -x -d 'keep dangling build images and never-started containers younger than this (default 1h)'
+complete -c nextdeploy -n '__nextdeploy_at "prune"' -l volumes -d 'also remove the project\'s volumes that no container uses (their data is lost)'
+complete -c nextdeploy -n '__nextdeploy_at "prune"' -s n -l dry-run -d 'list what would be removed, remove nothing'
 complete -c nextdeploy -n '__nextdeploy_at "prune"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "prune"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "prune"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'
@@ -445,6 +454,7 @@ complete -c nextdeploy -n '__nextdeploy_at "start"' -l no-color -d 'never color 
 complete -c nextdeploy -n '__nextdeploy_at "start"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "start"' -s h -l help -d 'show help'
 
+complete -c nextdeploy -n '__nextdeploy_at "stats"' -l no-stream -d 'print one sample (taken over about a second) and exit'
 complete -c nextdeploy -n '__nextdeploy_at "stats"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "stats"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "stats"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'
@@ -454,6 +464,7 @@ complete -c nextdeploy -n '__nextdeploy_at "stats"' -s v -l verbose -d 'more out
 complete -c nextdeploy -n '__nextdeploy_at "stats"' -l no-color -d 'never color the output (also NO_COLOR=1)'
 complete -c nextdeploy -n '__nextdeploy_at "stats"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "stats"' -s h -l help -d 'show help'
+complete -c nextdeploy -n '__nextdeploy_arg "stats" 0' -x -a '(__nextdeploy_dynamic services)' -d 'SERVICE'
 
 complete -c nextdeploy -n '__nextdeploy_at "stop"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "stop"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
