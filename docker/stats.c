@@ -155,9 +155,15 @@ void nd_stats_parse(struct nd_stats_sample *out, const cJSON *doc)
 	*out = s;
 }
 
+/*
+ * Readings closer than this say nothing: Podman's first stream frame
+ * carries a "previous" reading 3 ms older with the same counter (0.00%).
+ */
+#define MIN_INTERVAL_NS INT64_C(100000000)
+
 static double cpu_between(int64_t t0, double c0, int64_t t1, double c1)
 {
-	if (t1 <= t0 || c1 < c0)
+	if (t1 - t0 < MIN_INTERVAL_NS || c1 < c0)
 		return -1;
 	return (c1 - c0) / (double)(t1 - t0) * 100.0;
 }

@@ -64,8 +64,8 @@ double nd_stats_mem_used(const struct cJSON *memory_stats);
 
 /*
  * CPU % between two samples of one container (prev older than cur), or -1
- * when it cannot be computed: either sample not running, time not moving
- * forward, or the counter going backwards (the container restarted).
+ * when it cannot be computed: either sample not running, less than 100 ms
+ * between them, or the counter going backwards (the container restarted).
  */
 double nd_stats_cpu_percent(const struct nd_stats_sample *prev,
 			    const struct nd_stats_sample *cur);

@@ -29,7 +29,10 @@ podman_start() {
 	default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$(( $(ulimit -Hu) < 32768 ? $(ulimit -Hu) : 32768 )):$(( $(ulimit -Hu) < 32768 ? $(ulimit -Hu) : 32768 ))"]
 	EOF
 	# the service's cwd must hold no Dockerfile (Podman issue #12054)
-	(cd "$PODMAN_DIR" && nohup env CONTAINERS_CONF="$PODMAN_DIR/containers.conf" \
+	# (cd, then a simple command: "a && b &" would background a subshell,
+	# and $! would not be podman's pid)
+	(cd "$PODMAN_DIR" || exit 1
+		nohup env CONTAINERS_CONF="$PODMAN_DIR/containers.conf" \
 		TMPDIR="$PODMAN_DIR/tmp" podman --root "$PODMAN_DIR/root" \
 		--runroot "$PODMAN_DIR/run" --tmpdir "$PODMAN_DIR/tmp" \
 		--network-config-dir "$PODMAN_DIR/net" --cgroup-manager cgroupfs \
@@ -47,8 +50,12 @@ podman_start() {
 podman_stop() {
 	[ -d "$PODMAN_DIR" ] || return 0
 	pm rm -af -t 0 >/dev/null 2>&1
-	[ -f "$PODMAN_DIR/pid" ] && kill "$(cat "$PODMAN_DIR/pid")" 2>/dev/null
-	sleep 0.3
+	if [ -f "$PODMAN_DIR/pid" ] && kill "$(cat "$PODMAN_DIR/pid")" 2>/dev/null; then
+		for _ in $(seq 1 50); do
+			kill -0 "$(cat "$PODMAN_DIR/pid")" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
 	umount -R "$PODMAN_DIR/root" 2>/dev/null
 	rm -rf "$PODMAN_DIR" 2>/dev/null
 	return 0

@@ -116,6 +116,18 @@ TEST(cpu_podman_wall_clock)
 	 * (Δcpu/Δsystem × ncpu) would say 2.5/4 × 2 = 125 % */
 	CHECK_NEAR(nd_stats_cpu_percent(&a, &b), 50.0, 1e-9);
 	CHECK_INT(nd_stats_cpu_percent_pre(&b), -1);
+	/* Podman's first stream frame: a "previous" reading 3 ms older
+	 * with the same counter is no figure (not 0.00%) */
+	{
+		struct nd_stats_sample f = b;
+
+		f.has_pre = true;
+		f.preread_ns = f.read_ns - 2582924;
+		f.precpu_ns = f.cpu_ns;
+		CHECK_INT(nd_stats_cpu_percent_pre(&f), -1);
+		f.preread_ns = f.read_ns - 1000000000;
+		CHECK_NEAR(nd_stats_cpu_percent_pre(&f), 0.0, 1e-9);
+	}
 	/* no stats map: nothing subtracted */
 	CHECK(b.has_mem);
 	CHECK_NEAR(b.mem_used, 2351104, 0);
