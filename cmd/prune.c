@@ -43,7 +43,14 @@ static const char *const prune_sections[] = {
 	"object is removed explicitly, by ID, after the decision was made.\n\n"
 	"Containers: stopped (exited or dead) ones, and ones that were "
 	"created but never started once they are older than --min-age (a "
-	"deploy creates a container an instant before it starts it).\n\n"
+	"deploy creates a container an instant before it starts it); only "
+	"those named as nextdeploy names its containers (nd-APP-..., and "
+	"nextdeploy-... for the shared edge proxy), and never the deploy lock "
+	"(nd-APP-lock, nextdeploy.service=lock). A container inherits the "
+	"labels of its image, so a labeled container with another name was "
+	"not made by nextdeploy: a step of a build whose Dockerfile labels a "
+	"stage, or a release image started by hand (docker run shop:r1). It "
+	"is left alone, and its image stays, being in use.\n\n"
 	"Release images (tagged, with a nextdeploy.release label): per app, "
 	"releases are ordered by the creation time of their newest image; "
 	"the --keep newest stay, and so does the live release, which is the "
@@ -66,11 +73,7 @@ static const char *const prune_sections[] = {
 	"attached to (the project network nd-APP once the app is down).\n\n"
 	"Volumes, only with --volumes: those with the labels that no "
 	"container mounts, named ones included.\n\n"
-	"--until limits every kind to objects created before that time.\n\n"
-	"A container inherits the labels of its image: one started by hand "
-	"from a release image (docker run shop:r1) counts as the app's own. "
-	"Start it with --label nextdeploy.managed=false to keep it out of "
-	"prune (its image then stays, being in use).",
+	"--until limits every kind to objects created before that time.",
 	"OUTPUT",
 	"A table of what was removed (KIND, NAME, ID, REASON, SIZE), then the "
 	"space reclaimed: for containers their writable layer, for images "

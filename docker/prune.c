@@ -125,6 +125,30 @@ static void usage_of(struct usage *u, const cJSON *c)
 
 /* --- containers --- */
 
+/*
+ * A container nextdeploy made has its deterministic name: nd-<app>-...
+ * (releases, the per-app proxy, release commands), nextdeploy-... for the
+ * shared edge proxy. One with the labels and another name inherited them
+ * from its image: a build step of a Dockerfile that labels a stage, or a
+ * `docker run` of a release image by hand. Neither is prune's to remove.
+ */
+static bool our_container(const cJSON *c)
+{
+	const char *name = nd_container_name(c);
+	const char *app = label(c, "nextdeploy.app");
+	char *prefix;
+	bool ok;
+
+	if (!name || !app)
+		return false;
+	if (!strcmp(app, "_edge"))
+		return nd_starts_with(name, "nextdeploy-");
+	prefix = nd_xprintf("nd-%s-", app);
+	ok = nd_starts_with(name, prefix);
+	free(prefix);
+	return ok;
+}
+
 static double size_rw_of(const cJSON *sized, const char *id)
 {
 	const cJSON *c;
@@ -149,7 +173,11 @@ static void plan_containers(struct nd_prune_plan *p, struct usage *u,
 		const char *reason = NULL;
 		struct nd_prune_item *it;
 
-		if (!id || !state || !ours(c, o->app))
+		if (!id || !state || !ours(c, o->app) || !our_container(c))
+			continue;
+		/* the deploy lock (nd-<app>-lock, created and never started)
+		 * belongs to the deploy that holds it */
+		if (nd_streq(label(c, "nextdeploy.service"), "lock"))
 			continue;
 		if (in->gone && nd_strvec_contains(in->gone, id))
 			continue;

@@ -18,9 +18,13 @@ struct cJSON;
  * filtered by the engine. Everything else in the listings is only looked at
  * to see what is in use.
  *
- * - Containers: exited or dead ones; "created" ones (never started) only
- *   when older than the safety margin, since a deploy creates a container
- *   an instant before it starts it.
+ * - Containers named as nextdeploy names them (nd-<app>-..., the edge
+ *   proxy's nextdeploy-...): exited or dead ones; "created" ones (never
+ *   started) only when older than the safety margin, since a deploy
+ *   creates a container an instant before it starts it. Never the deploy
+ *   lock (nextdeploy.service=lock), never a labeled container with another
+ *   name (it inherited the labels from its image: a build step, or a
+ *   release image run by hand).
  * - Release images (tagged, with a nextdeploy.release label): per app, the
  *   releases are ordered by their newest image's creation time; the keep
  *   newest are kept, and so is the live release: the release of any

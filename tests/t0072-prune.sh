@@ -43,13 +43,14 @@ decoys_intact() {
 	docker container inspect "$APP-decoy" >/dev/null &&
 	docker container inspect "$APP-nomanaged" >/dev/null &&
 	docker container inspect "$APP-keeper" >/dev/null &&
+	docker container inspect "$APP-manual" >/dev/null &&
 	docker image inspect "$APP-decoy:1" >/dev/null &&
 	docker volume inspect "$APP-decoy" >/dev/null &&
 	docker network inspect "$APP-decoy" >/dev/null
 }
 
 cleanup_all() {
-	docker rm -f "$APP-decoy" "$APP-nomanaged" "$APP-keeper" >/dev/null 2>&1
+	docker rm -f "$APP-decoy" "$APP-nomanaged" "$APP-keeper" "$APP-manual" >/dev/null 2>&1
 	docker rmi -f "$APP-decoy:1" >/dev/null 2>&1
 	docker volume rm -f "$APP-decoy" >/dev/null 2>&1
 	docker network rm "$APP-decoy" >/dev/null 2>&1
@@ -80,6 +81,11 @@ test_expect_success 'setup: releases r1..r5, live r3, a stopped r2, a dangling i
 	# a stopped container of r1 that opted out (a container inherits its
 	# image'"'"'s labels; managed=false makes it not ours): r1 is in use
 	docker run --name "$APP-keeper" --label nextdeploy.managed=false "$APP:r1" true &&
+	# r1 run by hand: the container inherits all the labels of the image,
+	# but nextdeploy did not make it (not named nd-APP-...)
+	docker run --name "$APP-manual" "$APP:r1" true &&
+	docker inspect -f "{{index .Config.Labels \"nextdeploy.managed\"}}" "$APP-manual" >inherited &&
+	echo true >want && test_cmp want inherited &&
 	docker volume create "$APP-decoy" >/dev/null &&
 	docker network create "$APP-decoy" >/dev/null &&
 	# the app label without managed=true: not ours either
@@ -101,7 +107,7 @@ test_expect_success 'prune --dry-run lists and removes nothing' '
 	test_grep "^image +$APP:r2 +[0-9a-f]{12} +old release r2 +[0-9.]+[kMG]?B$" out &&
 	test_grep "^network +nd-$APP +[0-9a-f]{12} +unused" out &&
 	test_grep "^Space that would be reclaimed: [0-9.]+[kMG]?B$" out &&
-	test_grep -v "decoy|nomanaged|keeper|$OTHER" out &&
+	test_grep -v "decoy|nomanaged|keeper|manual|$OTHER" out &&
 	# kept: the 2 newest (r5, r4), live r3, r1 (a stopped container uses
 	# it), the recent dangling image; volumes need --volumes
 	test_grep -v "$APP:r[1345] |<none>|volume" out
@@ -187,7 +193,7 @@ test_expect_success 'prune --all --dry-run: the other app too, never a decoy' '
 	json_get out.json "sorted(i[\"type\"] + \" \" + i[\"name\"] for i in d[\"removed\"] if i[\"app\"] == \"$OTHER\")" >other &&
 	echo "[\"container nd-$OTHER-web-b1\", \"image $OTHER:b1\", \"network nd-$OTHER\"]" >want &&
 	test_cmp want other &&
-	json_get out.json "[i for i in d[\"removed\"] if i[\"name\"] in (\"$APP-decoy\", \"$APP-decoy:1\", \"$APP-nomanaged\", \"$APP-keeper\")]" >bad &&
+	json_get out.json "[i for i in d[\"removed\"] if i[\"name\"] in (\"$APP-decoy\", \"$APP-decoy:1\", \"$APP-nomanaged\", \"$APP-keeper\", \"$APP-manual\")]" >bad &&
 	echo "[]" >want && test_cmp want bad &&
 	json_get out.json "all(i[\"app\"] for i in d[\"removed\"])" >v &&
 	echo true >want && test_cmp want v &&

@@ -304,6 +304,30 @@ TEST(empty_and_broken_input)
 	cJSON_Delete(junk);
 }
 
+TEST(only_containers_named_by_nextdeploy)
+{
+	struct nd_prune_input in;
+	struct nd_prune_opts o;
+	char *s;
+
+	input(&in);
+	opts(&o, "shop", 0);
+	o.margin_before = now + 1; /* even with --min-age 0s */
+	s = plan_str(&in, &o, false);
+	/* the deploy lock and a build step's container (it inherited the
+	 * labels) are never removed */
+	CHECK(!strstr(s, "nd-shop-lock"));
+	CHECK(!strstr(s, "quirky_wozniak"));
+	free(s);
+	/* the edge proxy is nextdeploy-proxy, app _edge */
+	opts(&o, NULL, 3);
+	o.images = o.networks = o.volumes = false;
+	s = plan_str(&in, &o, false);
+	CHECK_CONTAINS(s, "container:nextdeploy-proxy:exited");
+	CHECK(!strstr(s, "nd-shop-lock") && !strstr(s, "quirky"));
+	free(s);
+}
+
 int main(void)
 {
 	char *data = unit_read_file("../data/prune/engine.json", NULL);
@@ -324,6 +348,7 @@ int main(void)
 	RUN(margin_zero_removes_recent_dangling);
 	RUN(podman_bare_image_ids);
 	RUN(empty_and_broken_input);
+	RUN(only_containers_named_by_nextdeploy);
 	cJSON_Delete(engine);
 	return unit_done();
 }
