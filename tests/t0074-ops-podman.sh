@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # stats, events and prune against Podman's Docker-compatible API
 # (NOTES.md §13.2): CPU % of a 0.5-CPU busy loop where Docker's
-# system-CPU formula is wrong, "remove" shown as destroy, labeled prune
+# system-CPU formula is wrong, "remove" shown as destroy, labeled prune,
+# and a real prune --all (the service is private to the test)
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/lib-podman.sh"
 
@@ -80,6 +81,45 @@ test_expect_success 'prune on Podman: the stopped labeled container only' '
 	pd container inspect "$APP-decoy3" >/dev/null &&
 	pd container inspect "$APP-decoy" >/dev/null &&
 	pd container inspect "nd-$APP-web-r1" >/dev/null
+'
+
+# This Podman service is the test's own, so a real --all (which on the
+# shared Docker engine would reach other tests' objects) is safe here;
+# Podman tags what it builds docker.io/library/NAME (NOTES.md §13.2).
+test_expect_success 'prune --all on Podman: both apps, never the decoys' '
+	export DOCKER_HOST=unix://$PODMAN_SOCK DOCKER_BUILDKIT=0 &&
+	other=other-$APP &&
+	mkdir -p c && printf "FROM %s\nCOPY f /f\n" "$ND_TEST_BUSYBOX" >c/Dockerfile &&
+	for a in "$APP:r8" "$APP:r9" "$other:b1" "$other:b2"; do
+		echo "$a" >c/f &&
+		pd build -q --label nextdeploy.managed=true --label "nextdeploy.app=${a%%:*}" \
+			--label nextdeploy.service=web --label "nextdeploy.release=${a#*:}" \
+			-t "$a" c >/dev/null 2>&1 && sleep 1.1 || return 1
+	done &&
+	echo decoy >c/f && pd build -q -t "$APP-decoy:1" c >/dev/null 2>&1 &&
+	pd run --network none --name "nd-$other-web-b1" --label nextdeploy.managed=true \
+		--label "nextdeploy.app=$other" "$other:b1" true &&
+	for a in "$APP" "$other"; do
+		pd network create --label nextdeploy.managed=true --label "nextdeploy.app=$a" "nd-$a" >/dev/null &&
+		pd volume create --label nextdeploy.managed=true --label "nextdeploy.app=$a" "nd-$a-data" >/dev/null || return 1
+	done &&
+	pd network create "$APP-decoy" >/dev/null &&
+	pd volume create "$APP-decoy" >/dev/null &&
+	nd prune --all --keep 1 --volumes --json >all.json &&
+	json_get all.json "sorted(i[\"type\"] + \" \" + i[\"name\"] for i in d[\"removed\"])" >v &&
+	cat >want <<-EOF &&
+	["container nd-$other-web-b1", "image docker.io/library/$APP:r8", "image docker.io/library/$other:b1", "network nd-$APP", "network nd-$other", "volume nd-$APP-data", "volume nd-$other-data"]
+	EOF
+	test_cmp want v &&
+	json_get all.json "d[\"failed\"]" >v && echo "[]" >want && test_cmp want v &&
+	pd image inspect "$APP:r9" >/dev/null && test_must_fail pd image inspect "$APP:r8" >/dev/null 2>&1 && pd image inspect "$other:b2" >/dev/null &&
+	test_must_fail pd image inspect "$other:b1" >/dev/null 2>&1 &&
+	pd image inspect "$APP-decoy:1" >/dev/null &&
+	pd network inspect "$APP-decoy" >/dev/null &&
+	pd volume inspect "$APP-decoy" >/dev/null &&
+	pd container inspect "$APP-decoy" >/dev/null &&
+	pd container inspect "$APP-decoy3" >/dev/null &&
+	pd container inspect "nd-$APP-busy-r1" >/dev/null
 '
 
 test_done
