@@ -50,17 +50,17 @@ for n in "$@"; do
 		t0=$(now)
 		(cd "$work" && "$ND" stats --no-stream >"$work/out.nd")
 		t1=$(now)
-		echo "$t1 - $t0" | bc >>"$work/nd"
+		awk -v a="$t0" -v b="$t1" "BEGIN { print b - a }" >>"$work/nd"
 		[ "$(wc -l <"$work/out.nd")" -eq $((n + 1)) ] || { echo "nextdeploy listed $(($(wc -l <"$work/out.nd") - 1)) of $n" >&2; exit 1; }
 		sleep 1.5
 		t0=$(now)
 		# shellcheck disable=SC2086
 		$DOCKER stats --no-stream $names >"$work/out.docker"
 		t1=$(now)
-		echo "$t1 - $t0" | bc >>"$work/docker"
+		awk -v a="$t0" -v b="$t1" "BEGIN { print b - a }" >>"$work/docker"
 		sleep 1.5
 	done
 	a=$(median <"$work/nd")
 	b=$(median <"$work/docker")
-	printf '%-12s %11.2fs %11.2fs %8.2f\n' "$n" "$a" "$b" "$(echo "$a / $b" | bc -l)"
+	printf '%-12s %11.2fs %11.2fs %8.2f\n' "$n" "$a" "$b" "$(awk -v a="$a" -v b="$b" "BEGIN { print a / b }")"
 done
