@@ -56,7 +56,10 @@ podman_stop() {
 			sleep 0.1
 		done
 	fi
-	umount -R "$PODMAN_DIR/root" 2>/dev/null
+	# every mount under the folder, deepest first (root/overlay is one,
+	# and root itself is not a mount point)
+	awk -v d="$PODMAN_DIR/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts |
+		sort -r | while read -r m; do umount "$m" 2>/dev/null; done
 	rm -rf "$PODMAN_DIR" 2>/dev/null
 	return 0
 }
