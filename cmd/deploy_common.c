@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+#include "core/common.h"
+#include "cmd/deploy_common.h"
+#include "core/buf.h"
+#include "core/units.h"
+
+#include <cjson/cJSON.h>
+#include <signal.h>
+
+volatile sig_atomic_t nd_deploy_interrupted;
+
+static void on_signal(int sig)
+{
+	ND_UNUSED(sig);
+	nd_deploy_interrupted = 1;
+}
+
+void nd_deploy_signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	/* no SA_RESTART: sleeps and waits end early; a second signal kills */
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void ui_step(void *ud, const char *text, double ms)
+{
+	ND_UNUSED(ud);
+	nd_msg_info("  %-60s %6.2fs", text, ms / 1000.0);
+}
+
+static void ui_note(void *ud, int level, const char *text)
+{
+	ND_UNUSED(ud);
+	if (level <= ND_V_WARNING)
+		nd_msg_warning("%s", text);
+	else if (level == ND_V_INFO)
+		nd_msg_info("%s", text);
+	else
+		nd_msg_debug("%s", text);
+}
+
+struct nd_deploy_ui nd_deploy_cli_ui(void)
+{
+	struct nd_deploy_ui ui = { ui_step, ui_note, NULL };
+
+	return ui;
+}
+
+int nd_deploy_parse_lock_wait(const char *s, int64_t *ms_out)
+{
+	*ms_out = 0;
+	if (!s)
+		return 0;
+	if (nd_parse_duration_ms(s, ms_out) < 0 || *ms_out < 0) {
+		nd_msg_error("invalid duration '%s' for --lock-wait", s);
+		nd_msg_hint("use a duration like 30s, 5m or 1h");
+		return ND_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* A block of engine/app text on stderr, indented, control chars replaced. */
+static void print_block(const char *title, const char *text)
+{
+	const char *s = text;
+
+	if (!text || !*text)
+		return;
+	fflush(stdout);
+	fprintf(stderr, "%s\n", title);
+	while (s && *s) {
+		const char *eol = strchr(s, '\n');
+		size_t len = eol ? (size_t)(eol - s) : strlen(s);
+		struct nd_buf line = ND_BUF_INIT;
+
+		nd_buf_add_sanitized(&line, s, len, false);
+		fprintf(stderr, "  | %s\n", line.buf);
+		nd_buf_release(&line);
+		s = eol ? eol + 1 : NULL;
+	}
+}
+
+int nd_deploy_report(const struct nd_deploy_result *res, int r,
+		     struct nd_error *err)
+{
+	for (size_t i = 0; i < res->nfailures; i++) {
+		const struct nd_deploy_failure *f = &res->failures[i];
+		char *t;
+
+		t = nd_xprintf("--- %s: %s", f->container, f->reason ? f->reason : "failed");
+		print_block(t, " ");
+		free(t);
+		t = nd_xprintf("last log lines of %s:", f->container);
+		print_block(t, f->logs ? f->logs : "(no output)");
+		free(t);
+		if (f->probe)
+			print_block("last health check output:", f->probe);
+	}
+	if (nd_out.json) {
+		cJSON *doc = nd_deploy_result_json(res);
+
+		if (r < 0)
+			cJSON_AddItemToObject(doc, "error", nd_error_json(err));
+		nd_json_print(doc);
+	} else if (res->live && res->url) {
+		printf("%s\n", res->url);
+	}
+	if (res->live && !res->hook_failed)
+		nd_msg_info("release %s of %s is live%s%s (%.1fs)", res->release,
+			    res->app, res->url ? " at " : "",
+			    res->url ? res->url : "", res->total_ms / 1000.0);
+	if (r < 0) {
+		nd_error_print(err);
+		return nd_error_exit_code(err);
+	}
+	return ND_EXIT_OK;
+}
+
+char *nd_deploy_command_line(const struct nd_ctx *ctx, const char *release)
+{
+	return release ? nd_xprintf("nextdeploy %s %s", ctx->cmd_path, release) :
+			 nd_xprintf("nextdeploy %s", ctx->cmd_path);
+}

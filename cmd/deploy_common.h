@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ND_CMD_DEPLOY_COMMON_H
+#define ND_CMD_DEPLOY_COMMON_H
+
+#include "cmd/cmd.h"
+#include "core/deploy.h"
+
+/*
+ * What `run` and `rollback` share: Ctrl-C handling, the progress lines,
+ * and printing a deploy's result (the URL on stdout, or one JSON
+ * document with --json; failure details on stderr).
+ */
+
+/* Set by SIGINT/SIGTERM once nd_deploy_signals_install() ran. */
+extern volatile sig_atomic_t nd_deploy_interrupted;
+/*
+ * First SIGINT/SIGTERM: set the flag (the deploy cleans up and exits 130);
+ * a second one: the default action.
+ */
+void nd_deploy_signals_install(void);
+
+/* The UI callbacks: steps and notes on stderr. */
+struct nd_deploy_ui nd_deploy_cli_ui(void);
+
+/* Parse --lock-wait; 0 and *ms_out, or an exit code after reporting. */
+int nd_deploy_parse_lock_wait(const char *s, int64_t *ms_out);
+
+/* Print the outcome; returns the exit code. r/err from nd_deploy_run. */
+int nd_deploy_report(const struct nd_deploy_result *res, int r,
+		     struct nd_error *err);
+
+/* "nextdeploy run --release x", for the lock's label. */
+char *nd_deploy_command_line(const struct nd_ctx *ctx, const char *release);
+
+#endif
