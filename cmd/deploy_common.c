@@ -65,15 +65,13 @@ int nd_deploy_parse_lock_wait(const char *s, int64_t *ms_out)
 	return 0;
 }
 
-/* A block of engine/app text on stderr, indented, control chars replaced. */
+/* Engine/app text on stderr, indented, control characters replaced. */
 static void print_block(const char *title, const char *text)
 {
 	const char *s = text;
 
-	if (!text || !*text)
-		return;
 	fflush(stdout);
-	fprintf(stderr, "%s\n", title);
+	fprintf(stderr, "  %s\n", title);
 	while (s && *s) {
 		const char *eol = strchr(s, '\n');
 		size_t len = eol ? (size_t)(eol - s) : strlen(s);
@@ -91,14 +89,14 @@ int nd_deploy_report(const struct nd_deploy_result *res, int r,
 {
 	for (size_t i = 0; i < res->nfailures; i++) {
 		const struct nd_deploy_failure *f = &res->failures[i];
-		char *t;
+		struct nd_buf t = ND_BUF_INIT;
 
-		t = nd_xprintf("--- %s: %s", f->container, f->reason ? f->reason : "failed");
-		print_block(t, " ");
-		free(t);
-		t = nd_xprintf("last log lines of %s:", f->container);
-		print_block(t, f->logs ? f->logs : "(no output)");
-		free(t);
+		fflush(stdout);
+		nd_buf_add_sanitized(&t, f->container, strlen(f->container), false);
+		fprintf(stderr, "%s%s%s: %s\n", nd_color_err(ND_C_BOLD), t.buf,
+			nd_color_err(ND_C_RESET), f->reason ? f->reason : "failed");
+		nd_buf_release(&t);
+		print_block("last log lines:", f->logs ? f->logs : "(none)");
 		if (f->probe)
 			print_block("last health check output:", f->probe);
 	}
@@ -126,4 +124,31 @@ char *nd_deploy_command_line(const struct nd_ctx *ctx, const char *release)
 {
 	return release ? nd_xprintf("nextdeploy %s %s", ctx->cmd_path, release) :
 			 nd_xprintf("nextdeploy %s", ctx->cmd_path);
+}
+
+void nd_bulk_item(struct nd_bulk *b, const char *name, int r,
+		  struct nd_error *err)
+{
+	if (r < 0) {
+		nd_msg_warning("cannot %s %s: %s", b->verb, name,
+			       err->msg ? err->msg : "failed");
+		nd_error_release(err);
+		b->failed++;
+	} else {
+		nd_msg_info("%s %s", b->done, name);
+		b->ok++;
+	}
+}
+
+int nd_ops_load_state(struct nd_ctx *ctx, struct nd_app_state *st)
+{
+	struct nd_error err = ND_ERROR_INIT;
+	int code = 0;
+
+	if (nd_app_state_load(st, ctx->engine, ctx->project->app, &err) < 0) {
+		nd_error_report(&err);
+		code = nd_error_exit_code(&err);
+	}
+	nd_error_release(&err);
+	return code;
 }

@@ -32,4 +32,26 @@ int nd_deploy_report(const struct nd_deploy_result *res, int r,
 /* "nextdeploy run --release x", for the lock's label. */
 char *nd_deploy_command_line(const struct nd_ctx *ctx, const char *release);
 
+/*
+ * For the bulk commands (stop, start, restart, down; STYLE §17): report one
+ * item done ("stopped nd-shop-web-r1") or failed (a warning), counting the
+ * failures; the command exits 1 at the end when there were any.
+ */
+struct nd_bulk {
+	const char *verb; /* "stop" */
+	const char *done; /* "stopped" */
+	size_t ok, failed;
+};
+void nd_bulk_item(struct nd_bulk *b, const char *name, int r,
+		  struct nd_error *err);
+
+/* Run the engine part of an operating command with the app state loaded. */
+int nd_ops_load_state(struct nd_ctx *ctx, struct nd_app_state *st);
+
+/*
+ * start and restart: start (or restart) the live release's containers and
+ * the proxy, wait for the proxy, fix the edge route, print the URL.
+ */
+int nd_ops_start_live(struct nd_ctx *ctx, bool restart);
+
 #endif

@@ -972,7 +972,7 @@ static int health_gate(struct deploy *d, struct nd_error *err)
 				rp->healthy_ms = nd_now_ms() - rp->started_ms;
 				healthy++;
 				step(d, rp->started_ms, "%s is healthy (%s%s)",
-				     rp->name, g->source, rp->grace ? ", after the grace period" : "");
+				     rp->create_name, g->source, rp->grace ? ", after the grace period" : "");
 			}
 		}
 		if (healthy == d->nreps)
