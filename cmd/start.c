@@ -76,7 +76,15 @@ int nd_ops_start_live(struct nd_ctx *ctx, bool restart)
 		nd_error_release(&err);
 		b.failed++;
 	}
-	url = nd_app_url(ctx->engine, ctx->project, st.proxy);
+	{
+		/* the proxy as it is now: with publish 0 its port is new */
+		cJSON *now = NULL;
+
+		if (nd_container_inspect(ctx->engine, pid, &now, &err) < 0)
+			nd_error_release(&err);
+		url = nd_app_url(ctx->engine, ctx->project, now);
+		cJSON_Delete(now);
+	}
 	if (url && !b.failed) {
 		printf("%s\n", url);
 		nd_msg_info("release %s of %s is %s at %s", st.rec.release,

@@ -947,9 +947,11 @@ static int health_gate(struct deploy *d, struct nd_error *err)
 			    nd_json_num(c, "RestartCount", 0) > 0) {
 				long code = (long)nd_json_num(state, "ExitCode", 0);
 
-				if (nd_json_num(c, "RestartCount", 0) > 0)
-					replica_fail(rp, "the container exited (status %ld) and was restarted %.0f times",
-						     code, nd_json_num(c, "RestartCount", 0));
+				double n = nd_json_num(c, "RestartCount", 0);
+
+				if (n > 0)
+					replica_fail(rp, "the container exited with status %ld (restarted %.0f time%s by its restart policy)",
+						     code, n, n == 1 ? "" : "s");
 				else
 					replica_fail(rp, "the container exited with status %ld",
 						     code);
