@@ -474,16 +474,19 @@ struct trace_ctx {
 	const char *const *secrets;
 };
 
-static void redact_secrets(char *s, const char *const *secrets)
+/* Over the whole buffer (memmem: a tar body holds NUL bytes). */
+static void redact_secrets(char *s, size_t len, const char *const *secrets)
 {
 	for (; secrets && *secrets; secrets++) {
 		size_t n = strlen(*secrets);
-		char *p;
+		char *p = s;
 
 		if (n < 3)
 			continue;
-		while ((p = strstr(s, *secrets)))
+		while ((p = memmem(p, len - (size_t)(p - s), *secrets, n))) {
 			memset(p, '*', n);
+			p += n;
+		}
 	}
 }
 
@@ -508,9 +511,12 @@ static int trace_cb(CURL *h, curl_infotype type, char *data, size_t size,
 	if ((type == CURLINFO_DATA_OUT || type == CURLINFO_DATA_IN) &&
 	    !(level && atoi(level) >= 2))
 		return 0;
-	if (size > max && (type == CURLINFO_DATA_OUT || type == CURLINFO_DATA_IN))
-		size = max;
 	nd_buf_add(&b, data, size);
+	/* redact before cutting, so no part of a secret survives the cut */
+	if (t)
+		redact_secrets(b.buf, b.len, t->secrets);
+	if (b.len > max && (type == CURLINFO_DATA_OUT || type == CURLINFO_DATA_IN))
+		nd_buf_truncate(&b, max);
 	/* headers: one line each; hide credentials (git http.c) */
 	if (type == CURLINFO_HEADER_OUT || type == CURLINFO_HEADER_IN) {
 		char *line = b.buf;
@@ -531,8 +537,6 @@ static int trace_cb(CURL *h, curl_infotype type, char *data, size_t size,
 			line = eol ? eol + 1 : NULL;
 		}
 	}
-	if (t)
-		redact_secrets(b.buf, t->secrets);
 	{
 		char *line = b.buf;
 
