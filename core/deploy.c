@@ -237,6 +237,19 @@ static const char *first_tag(const cJSON *img)
 	return NULL;
 }
 
+static double image_created(struct nd_engine *e, const char *id)
+{
+	struct nd_error err = ND_ERROR_INIT;
+	cJSON *img = NULL;
+	double t = 0;
+
+	if (id && nd_image_inspect(e, id, &img, &err) == 0)
+		t = nd_parse_rfc3339(nd_json_str(img, "Created"));
+	nd_error_release(&err);
+	cJSON_Delete(img);
+	return t;
+}
+
 /*
  * The image to deploy: labeled for the app (and the release, when asked
  * for), the newest. Seam for `run --build`: when the build lands, cmd/run.c
@@ -264,8 +277,15 @@ static int find_image(struct deploy *d, struct nd_error *err)
 		if (!nd_json_label(img, "nextdeploy.release"))
 			continue;
 		if (!best || nd_json_num(img, "Created", 0) >
-				     nd_json_num(best, "Created", 0))
+				     nd_json_num(best, "Created", 0)) {
 			best = img;
+		} else if (nd_json_num(img, "Created", 0) ==
+			   nd_json_num(best, "Created", 0)) {
+			/* built in the same second: inspect has nanoseconds */
+			if (image_created(d->e, nd_json_str(img, "Id")) >
+			    image_created(d->e, nd_json_str(best, "Id")))
+				best = img;
+		}
 	}
 	if (!best) {
 		if (d->o->release) {
@@ -946,15 +966,21 @@ static int health_gate(struct deploy *d, struct nd_error *err)
 			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(state, "Restarting")) ||
 			    nd_json_num(c, "RestartCount", 0) > 0) {
 				long code = (long)nd_json_num(state, "ExitCode", 0);
-
 				double n = nd_json_num(c, "RestartCount", 0);
+				bool restarting = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+							  state, "Restarting")) ||
+						  is_running(c);
 
-				if (n > 0)
-					replica_fail(rp, "the container exited with status %ld (restarted %.0f time%s by its restart policy)",
-						     code, n, n == 1 ? "" : "s");
-				else
+				/* a restarted container's ExitCode is that of its new run */
+				if (!restarting)
 					replica_fail(rp, "the container exited with status %ld",
 						     code);
+				else if (code)
+					replica_fail(rp, "the container exited with status %ld and is being restarted by its restart policy",
+						     code);
+				else
+					replica_fail(rp, "the container exited and was restarted %.0f time%s by its restart policy",
+						     n, n == 1 ? "" : "s");
 				cJSON_Delete(c);
 				return ND_EGENERIC;
 			}

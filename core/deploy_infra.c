@@ -565,7 +565,18 @@ int nd_releases_list(struct nd_release_info **out, size_t *n,
 	}
 	for (size_t i = 0; i < nr; i++) {
 		struct nd_release_info *ri = &list[i];
+		cJSON *full = NULL;
 
+		/* the list has whole seconds; inspect has nanoseconds */
+		if (nd_image_inspect(e, ri->image_id, &full, err) == 0) {
+			double t = nd_parse_rfc3339(nd_json_str(full, "Created"));
+
+			if (t > 0)
+				ri->created = t;
+		} else {
+			nd_error_release(err);
+		}
+		cJSON_Delete(full);
 		ri->status = "";
 		if (st && st->have_record) {
 			if (nd_streq(st->rec.release, ri->release))
@@ -576,8 +587,14 @@ int nd_releases_list(struct nd_release_info **out, size_t *n,
 				ri->status = "previous";
 		}
 	}
-	if (nr)
-		qsort(list, nr, sizeof(*list), by_created_desc);
+	/* stable: images of the same second keep the engine's order */
+	for (size_t i = 1; i < nr; i++)
+		for (size_t j = i; j > 0 && by_created_desc(&list[j - 1], &list[j]) > 0; j--) {
+			struct nd_release_info tmp = list[j];
+
+			list[j] = list[j - 1];
+			list[j - 1] = tmp;
+		}
 	*out = list;
 	*n = nr;
 	list = NULL;

@@ -35,3 +35,14 @@ nd_get() {
 nd_inspect() {
 	docker inspect -f "$1" "$2"
 }
+
+# Whatever happens to the tests, remove the engine objects of the apps in
+# ND_CLEANUP_APPS (default: $APP) when the script ends.
+ND_CLEANUP_APPS=${ND_CLEANUP_APPS:-$APP}
+nd_cleanup_all_() {
+	local a
+	for a in $ND_CLEANUP_APPS; do
+		nd_cleanup_app "$a"
+	done
+}
+trap nd_cleanup_all_ EXIT

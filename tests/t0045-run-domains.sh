@@ -4,6 +4,7 @@
 # on one pair of host ports; down drops an app's routes, and the edge proxy
 # goes when no app has domains any more.
 . "$(dirname "$0")/test-lib.sh"
+ND_CLEANUP_APPS="$APP-a $APP-b _edge"
 . "$TEST_ROOT/deploy-lib.sh"
 
 engine_ok || test_skip_all "no engine"
