@@ -1195,8 +1195,15 @@ static int switch_proxy(struct deploy *d, struct nd_error *err)
 	record_for(d, &rec);
 	nd_caddy_app_config(&caddy, d->app, d->release, &rec.upstreams);
 	json = nd_record_json(&rec);
-	if ((r = nd_infra_image_ensure(d->e, spec.image, NULL, err)) < 0)
-		goto done;
+	{
+		double tp = nd_now_ms();
+		bool pulled = false;
+
+		if ((r = nd_infra_image_ensure(d->e, spec.image, &pulled, err)) < 0)
+			goto done;
+		if (pulled)
+			step(d, tp, "pulled the proxy image %s", spec.image);
+	}
 	if (*spec.domains &&
 	    (r = nd_infra_network_ensure(d->e, ND_EDGE_NETWORK, ND_EDGE_APP, NULL,
 					 err)) < 0)
@@ -1424,6 +1431,9 @@ static int prepare(struct deploy *d, struct nd_error *err)
 {
 	int r;
 
+	if (d->p->deploy.target == ND_TARGET_SWARM)
+		return nd_project_error(d->p, err, "deploy.target",
+					"'run' deploys to one engine; 'target: swarm' is not supported yet");
 	if ((r = find_image(d, err)) < 0)
 		return r;
 	d->port = app_port(d->p, d->image);
