@@ -132,10 +132,20 @@ void nd_bulk_item(struct nd_bulk *b, const char *name, int r,
 	if (r < 0) {
 		nd_msg_warning("cannot %s %s: %s", b->verb, name,
 			       err->msg ? err->msg : "failed");
+		if (b->json_failed) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "name", name);
+			cJSON_AddStringToObject(o, "message",
+						err->msg ? err->msg : "failed");
+			cJSON_AddItemToArray(b->json_failed, o);
+		}
 		nd_error_release(err);
 		b->failed++;
 	} else {
 		nd_msg_info("%s %s", b->done, name);
+		if (b->json_done)
+			cJSON_AddItemToArray(b->json_done, cJSON_CreateString(name));
 		b->ok++;
 	}
 }

@@ -41,6 +41,9 @@ struct nd_bulk {
 	const char *verb; /* "stop" */
 	const char *done; /* "stopped" */
 	size_t ok, failed;
+	/* when set (--json), done names and failures are collected here */
+	struct cJSON *json_done;   /* array of names */
+	struct cJSON *json_failed; /* array of { name, message } */
 };
 void nd_bulk_item(struct nd_bulk *b, const char *name, int r,
 		  struct nd_error *err);

@@ -40,7 +40,8 @@ const struct nd_cmd_spec nd_down_spec = {
 		"images are kept (see 'nextdeploy prune'). Takes the deploy "
 		"lock, so it does not cut into a running deploy. What cannot be "
 		"removed is reported, the rest is still removed, and the exit "
-		"status is 1.",
+		"status is 1. With --json: one document, { app, removed: "
+		"[names], failed: [{ name, message }] }.",
 	.opts = down_opts,
 	.min_args = 0,
 	.max_args = 0,
@@ -89,7 +90,8 @@ int cmd_down(int argc, const char **argv, struct nd_ctx *ctx)
 	const char *app = ctx->project->app;
 	struct nd_app_state st = ND_APP_STATE_INIT;
 	struct nd_error err = ND_ERROR_INIT;
-	struct nd_bulk b = { "remove", "removed", 0, 0 };
+	struct nd_bulk b = { "remove", "removed", 0, 0, NULL, NULL };
+	cJSON *doc = NULL;
 	struct nd_lock lock = ND_LOCK_INIT;
 	struct nd_lock_opts lo = { 0 };
 	struct nd_deploy_ui ui = nd_deploy_cli_ui();
@@ -103,6 +105,12 @@ int cmd_down(int argc, const char **argv, struct nd_ctx *ctx)
 	ND_UNUSED(argv);
 	if ((code = nd_deploy_parse_lock_wait(opt_lock_wait, &lo.wait_ms)))
 		goto done;
+	if (nd_out.json) {
+		doc = cJSON_CreateObject();
+		cJSON_AddStringToObject(doc, "app", app);
+		b.json_done = cJSON_AddArrayToObject(doc, "removed");
+		b.json_failed = cJSON_AddArrayToObject(doc, "failed");
+	}
 	image = lock_image(ctx->engine, app);
 	if (image) {
 		lo.name = lockname;
@@ -171,11 +179,16 @@ int cmd_down(int argc, const char **argv, struct nd_ctx *ctx)
 	if (!b.ok && !b.failed)
 		nd_msg_info("nothing of '%s' to remove", app);
 	code = b.failed ? ND_EXIT_FAIL : ND_EXIT_OK;
+	if (doc) {
+		nd_json_print(doc);
+		doc = NULL;
+	}
 done:
 	if (lock.id && nd_lock_release(&lock, &err) < 0) {
 		nd_msg_warning("cannot release the deploy lock: %s", err.msg);
 		code = ND_EXIT_FAIL;
 	}
+	cJSON_Delete(doc);
 	nd_app_state_release(&st);
 	nd_error_release(&err);
 	free(net);

@@ -41,7 +41,27 @@ static const char *const run_sections[] = {
 	"(deploy.stop_timeout is its time to exit before SIGKILL). Old "
 	"containers are kept, stopped, until 'nextdeploy prune'. With "
 	"deploy.domains the shared edge proxy nextdeploy-proxy routes the "
-	"host names to the app's proxy, with TLS per deploy.tls.",
+	"host names to the app's proxy, with TLS per deploy.tls.\n\n"
+	"deploy.publish is the host port of the app's proxy. Without it "
+	"(and without deploy.domains) the engine picks a free port when the "
+	"proxy is created; such a port changes when the proxy restarts. "
+	"Changing deploy.publish, deploy.domains, deploy.tls or "
+	"deploy.proxy.image recreates the proxy, which refuses requests for "
+	"a moment.",
+	"ENGINE OBJECTS",
+	"Everything carries nextdeploy.managed=true and nextdeploy.app: the "
+	"network nd-<app>, volumes nd-<app>-<name>, release containers "
+	"nd-<app>-<service>-<release>[-<n>] (labels nextdeploy.service, "
+	"nextdeploy.release, nextdeploy.deploy, nextdeploy.replica; network "
+	"alias nd-<app>-<deploy>-<n>, which the proxy dials), the one-off "
+	"release command container nd-<app>-release-<release>, the proxy "
+	"nd-<app>-proxy (nextdeploy.service=proxy), the lock nd-<app>-lock. "
+	"Which release is live, the history of live releases and the failed "
+	"ones are recorded in /etc/caddy/nextdeploy.json inside the proxy, "
+	"next to the Caddyfile that decides it. The edge proxy "
+	"nextdeploy-proxy (nextdeploy.app=_edge) has the network "
+	"nextdeploy-edge and the volume nextdeploy-proxy-data (its CA and "
+	"certificates).",
 	"FAILURE",
 	"A release that fails its health check is stopped and kept for "
 	"inspection; its last log lines and the check's output are printed; "

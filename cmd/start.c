@@ -38,7 +38,7 @@ int nd_ops_start_live(struct nd_ctx *ctx, bool restart)
 	struct nd_app_state st = ND_APP_STATE_INIT;
 	struct nd_error err = ND_ERROR_INIT;
 	struct nd_bulk b = { restart ? "restart" : "start",
-			     restart ? "restarted" : "started", 0, 0 };
+			     restart ? "restarted" : "started", 0, 0, NULL, NULL };
 	int t = (int)((nd_project_stop_timeout_ms(ctx->project) + 999) / 1000);
 	struct nd_deploy_ui ui = nd_deploy_cli_ui();
 	const char *pid;

@@ -39,7 +39,7 @@ int cmd_stop(int argc, const char **argv, struct nd_ctx *ctx)
 {
 	struct nd_app_state st = ND_APP_STATE_INIT;
 	struct nd_error err = ND_ERROR_INIT;
-	struct nd_bulk b = { "stop", "stopped", 0, 0 };
+	struct nd_bulk b = { "stop", "stopped", 0, 0, NULL, NULL };
 	int t = (int)((nd_project_stop_timeout_ms(ctx->project) + 999) / 1000);
 	const cJSON *c;
 	int code;

@@ -14,7 +14,7 @@ function __nextdeploy_valopts
         case 'doctor'
             printf '%s\n' -f --file -C -H --host
         case 'down'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' --lock-wait -f --file -C -H --host
         case 'events'
             printf '%s\n' --since --until -f --file -C -H --host
         case 'exec'
@@ -44,9 +44,9 @@ function __nextdeploy_valopts
         case 'restart'
             printf '%s\n' -f --file -C -H --host
         case 'rollback'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' --lock-wait -f --file -C -H --host
         case 'run'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' --release --lock-wait -f --file -C -H --host
         case 'start'
             printf '%s\n' -f --file -C -H --host
         case 'stats'
@@ -242,6 +242,8 @@ complete -c nextdeploy -n '__nextdeploy_at "doctor"' -l no-color -d 'never color
 complete -c nextdeploy -n '__nextdeploy_at "doctor"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "doctor"' -s h -l help -d 'show help'
 
+complete -c nextdeploy -n '__nextdeploy_at "down"' -l volumes -d 'also remove the app\'s named volumes (deploy.volumes: their data is lost)'
+complete -c nextdeploy -n '__nextdeploy_at "down"' -l lock-wait -x -d 'when a deploy of the app holds the lock, wait up to DURATION for it'
 complete -c nextdeploy -n '__nextdeploy_at "down"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "down"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "down"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'
@@ -424,6 +426,8 @@ complete -c nextdeploy -n '__nextdeploy_at "restart"' -l no-color -d 'never colo
 complete -c nextdeploy -n '__nextdeploy_at "restart"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "restart"' -s h -l help -d 'show help'
 
+complete -c nextdeploy -n '__nextdeploy_at "rollback"' -l lock-wait -x -d 'when another deploy of the app holds the lock, wait up to DURATION for it (default: fail at once)'
+complete -c nextdeploy -n '__nextdeploy_at "rollback"' -l break-lock -d 'remove the app\'s deploy lock first, whoever holds it (after a crashed deploy)'
 complete -c nextdeploy -n '__nextdeploy_at "rollback"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "rollback"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "rollback"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'
@@ -433,7 +437,11 @@ complete -c nextdeploy -n '__nextdeploy_at "rollback"' -s v -l verbose -d 'more 
 complete -c nextdeploy -n '__nextdeploy_at "rollback"' -l no-color -d 'never color the output (also NO_COLOR=1)'
 complete -c nextdeploy -n '__nextdeploy_at "rollback"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "rollback"' -s h -l help -d 'show help'
+complete -c nextdeploy -n '__nextdeploy_arg "rollback" 0' -x -k -a '(__nextdeploy_dynamic releases)' -d 'RELEASE'
 
+complete -c nextdeploy -n '__nextdeploy_at "run"' -l release -x -k -a '(__nextdeploy_dynamic releases)' -d 'deploy this release (an image labeled nextdeploy.release=TAG) instead of the newest image'
+complete -c nextdeploy -n '__nextdeploy_at "run"' -l lock-wait -x -d 'when another deploy of the app holds the lock, wait up to DURATION for it (default: fail at once)'
+complete -c nextdeploy -n '__nextdeploy_at "run"' -l break-lock -d 'remove the app\'s deploy lock first, whoever holds it (after a crashed deploy)'
 complete -c nextdeploy -n '__nextdeploy_at "run"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "run"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "run"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'

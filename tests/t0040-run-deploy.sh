@@ -166,8 +166,10 @@ test_expect_success 'bad env_file and missing secrets are project errors; nothin
 
 test_expect_success 'down removes containers and network, keeps volumes; --volumes removes them' '
 	test_when_finished "nd_cleanup_app $APP" &&
-	nd down >out 2>err &&
+	nd down --json >out.json 2>err &&
 	test_grep "^removed nd-$APP-proxy$" err &&
+	json_get out.json "[\"nd-$APP-proxy\" in d[\"removed\"], \"nd-$APP\" in d[\"removed\"], d[\"failed\"]]" >got &&
+	echo "[true, true, []]" >want && test_cmp want got &&
 	test -z "$(docker ps -aq --filter label=nextdeploy.app=$APP)" &&
 	test_must_fail docker network inspect nd-$APP >/dev/null 2>&1 &&
 	docker volume inspect nd-$APP-data >/dev/null &&
