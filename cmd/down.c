@@ -6,6 +6,7 @@
 #include "core/deploy_lock.h"
 #include "core/project.h"
 #include "docker/api.h"
+#include "docker/deploy_api.h"
 
 #include <cjson/cJSON.h>
 
@@ -56,17 +57,14 @@ const struct nd_cmd_spec nd_down_spec = {
 /* An image to make the lock container from: the app's, else none. */
 static char *lock_image(struct nd_engine *e, const char *app)
 {
-	struct nd_filters f = ND_FILTERS_INIT;
 	struct nd_error err = ND_ERROR_INIT;
 	cJSON *list = NULL;
 	char *id = NULL;
 
-	nd_filters_project(&f, app);
-	if (nd_images_list(e, false, &f, &list, &err) == 0 &&
+	if (nd_app_images_list(e, app, NULL, &list, &err) == 0 &&
 	    cJSON_GetArraySize(list) > 0)
 		id = nd_strdup_or_null(nd_json_str(cJSON_GetArrayItem(list, 0), "Id"));
 	nd_error_release(&err);
-	nd_filters_release(&f);
 	cJSON_Delete(list);
 	return id;
 }

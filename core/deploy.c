@@ -258,20 +258,12 @@ static double image_created(struct nd_engine *e, const char *id)
  */
 static int find_image(struct deploy *d, struct nd_error *err)
 {
-	struct nd_filters f = ND_FILTERS_INIT;
 	cJSON *list = NULL;
 	const cJSON *img, *best = NULL;
 	const char *rel, *tag;
 	int r;
 
-	nd_filters_project(&f, d->app);
-	if (d->o->release) {
-		char *l = nd_xprintf("nextdeploy.release=%s", d->o->release);
-
-		nd_filters_add(&f, "label", l);
-		free(l);
-	}
-	if ((r = nd_images_list(d->e, false, &f, &list, err)) < 0)
+	if ((r = nd_app_images_list(d->e, d->app, d->o->release, &list, err)) < 0)
 		goto done;
 	cJSON_ArrayForEach(img, list) {
 		if (!nd_json_label(img, "nextdeploy.release"))
@@ -324,7 +316,6 @@ static int find_image(struct deploy *d, struct nd_error *err)
 	}
 done:
 	cJSON_Delete(list);
-	nd_filters_release(&f);
 	return r;
 }
 

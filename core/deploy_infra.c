@@ -527,15 +527,13 @@ int nd_releases_list(struct nd_release_info **out, size_t *n,
 		     struct nd_engine *e, const char *app,
 		     const struct nd_app_state *st, struct nd_error *err)
 {
-	struct nd_filters f = ND_FILTERS_INIT;
 	struct nd_release_info *list = NULL;
 	size_t nr = 0;
 	cJSON *imgs = NULL;
 	const cJSON *img;
 	int r;
 
-	nd_filters_project(&f, app);
-	if ((r = nd_images_list(e, false, &f, &imgs, err)) < 0)
+	if ((r = nd_app_images_list(e, app, NULL, &imgs, err)) < 0)
 		goto done;
 	cJSON_ArrayForEach(img, imgs) {
 		const char *rel = nd_json_label(img, "nextdeploy.release");
@@ -602,7 +600,6 @@ int nd_releases_list(struct nd_release_info **out, size_t *n,
 done:
 	nd_releases_free(list, nr);
 	cJSON_Delete(imgs);
-	nd_filters_release(&f);
 	return r;
 }
 

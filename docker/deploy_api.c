@@ -318,3 +318,34 @@ int nd_image_exists(struct nd_engine *e, const char *ref, bool *exists,
 		*exists = true;
 	return r;
 }
+
+int nd_app_images_list(struct nd_engine *e, const char *app,
+		       const char *release, cJSON **out, struct nd_error *err)
+{
+	struct nd_filters f = ND_FILTERS_INIT;
+	char *l = nd_xprintf("nextdeploy.app=%s", app);
+	cJSON *list = NULL, *keep;
+	int r;
+
+	nd_filters_add(&f, "label", l);
+	r = nd_images_list(e, false, &f, &list, err);
+	free(l);
+	nd_filters_release(&f);
+	if (r < 0)
+		return r;
+	keep = cJSON_CreateArray();
+	while (cJSON_GetArraySize(list) > 0) {
+		cJSON *img = cJSON_DetachItemFromArray(list, 0);
+
+		if (nd_streq(nd_json_label(img, "nextdeploy.managed"), "true") &&
+		    nd_streq(nd_json_label(img, "nextdeploy.app"), app) &&
+		    (!release ||
+		     nd_streq(nd_json_label(img, "nextdeploy.release"), release)))
+			cJSON_AddItemToArray(keep, img);
+		else
+			cJSON_Delete(img);
+	}
+	cJSON_Delete(list);
+	*out = keep;
+	return 0;
+}

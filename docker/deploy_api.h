@@ -64,6 +64,16 @@ int nd_container_rename(struct nd_engine *e, const char *id,
 int nd_image_pull_simple(struct nd_engine *e, const char *ref,
 			 struct nd_error *err);
 
+/*
+ * The app's images (labeled nextdeploy.managed=true, nextdeploy.app=app,
+ * and nextdeploy.release=release when not NULL). Only the app label goes
+ * to the engine: Podman 4.3's /images/json answers [] to two label
+ * filters; the rest is checked here.
+ */
+int nd_app_images_list(struct nd_engine *e, const char *app,
+		       const char *release, struct cJSON **out,
+		       struct nd_error *err);
+
 /* Does an image exist on the engine? (GET /images/{ref}/json) */
 int nd_image_exists(struct nd_engine *e, const char *ref, bool *exists,
 		    struct nd_error *err);
