@@ -109,7 +109,7 @@ int nd_deploy_report(const struct nd_deploy_result *res, int r,
 	} else if (res->live && res->url) {
 		printf("%s\n", res->url);
 	}
-	if (res->live && !res->hook_failed)
+	if (res->live && r == 0)
 		nd_msg_info("release %s of %s is live%s%s (%.1fs)", res->release,
 			    res->app, res->url ? " at " : "",
 			    res->url ? res->url : "", res->total_ms / 1000.0);

@@ -1231,20 +1231,6 @@ static int switch_proxy(struct deploy *d, struct nd_error *err)
 		     d->proxy_name, d->release);
 	}
 	timing(d, "switch", t);
-	if (*spec.domains || had_domains) {
-		double te = nd_now_ms();
-
-		r = nd_edge_sync(d->e, d->p, &d->o->ui, d->o->interrupted, err);
-		if (r < 0) {
-			/* the app is live through its own proxy: say so, go on */
-			note(d, ND_V_WARNING, "%s", err->msg);
-			nd_error_release(err);
-			r = 0;
-		} else {
-			step(d, te, "edge proxy %s routes %s", ND_EDGE_NAME,
-			     spec.domains);
-		}
-	}
 	/* the URL, from the proxy as it is now */
 	{
 		cJSON *c = inspect_quiet(d->e, id);
@@ -1252,6 +1238,20 @@ static int switch_proxy(struct deploy *d, struct nd_error *err)
 		free(d->res->url);
 		d->res->url = nd_app_url(d->e, d->p, c);
 		cJSON_Delete(c);
+	}
+	if (*spec.domains || had_domains) {
+		double te = nd_now_ms();
+
+		r = nd_edge_sync(d->e, d->p, &d->o->ui, d->o->interrupted, err);
+		if (r < 0) {
+			/* live through its own proxy, but not under its domains */
+			nd_error_wrap(err, "release '%s' is live on %s, but", d->release,
+				      d->proxy_name);
+			goto done;
+		}
+		if (*spec.domains)
+			step(d, te, "edge proxy %s routes %s", ND_EDGE_NAME,
+			     spec.domains);
 	}
 	goto done;
 restore:
@@ -1658,14 +1658,13 @@ int nd_deploy_run(struct nd_deploy_result *res, struct nd_engine *e,
 	/* 8 */
 	if ((r = check_interrupt(&d, err)) < 0)
 		goto unwind;
-	if ((r = switch_proxy(&d, err)) < 0) {
-		if (d.switched)
-			goto done;
+	if ((r = switch_proxy(&d, err)) < 0 && !d.switched)
 		goto unwind;
-	}
 	res->live = true;
 	/* 9 */
 	drain_old(&d);
+	if (r < 0)
+		goto done; /* switched, but the edge proxy failed */
 	/* 10 */
 	t = nd_now_ms();
 	if (run_hook(&d, "post-deploy", err) < 0) {
