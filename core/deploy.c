@@ -1309,14 +1309,41 @@ static void drain_old(struct deploy *d)
 		if (!is_new(d, nd_json_str(c, "Id")))
 			n++;
 	if (n) {
+		double deadline;
+
 		/* requests that reached the old release finish first */
 		nd_sleep_ms(ND_DRAIN_MS, NULL);
+		/*
+		 * Signal them all first, so that they shut down together; then
+		 * stop each with what is left of stop_timeout (stop sends the
+		 * stop signal again and kills at the end).
+		 */
 		cJSON_ArrayForEach(c, list) {
 			const char *id = nd_json_str(c, "Id");
+			cJSON *full = NULL;
+			const char *sig;
+
+			if (is_new(d, id) || nd_container_inspect(d->e, id, &full, &err) < 0) {
+				nd_error_release(&err);
+				continue;
+			}
+			sig = nd_json_str(cJSON_GetObjectItemCaseSensitive(full, "Config"),
+					  "StopSignal");
+			if (nd_container_kill(d->e, id, sig && *sig ? sig : "SIGTERM",
+					      &err) < 0)
+				nd_error_release(&err);
+			cJSON_Delete(full);
+		}
+		deadline = nd_now_ms() + stop_s * 1000.0;
+		cJSON_ArrayForEach(c, list) {
+			const char *id = nd_json_str(c, "Id");
+			double left = deadline - nd_now_ms();
 
 			if (is_new(d, id))
 				continue;
-			if (nd_container_stop(d->e, id, stop_s, &err) < 0) {
+			if (nd_container_stop(d->e, id,
+					      left > 0 ? (int)((left + 999) / 1000) : 0,
+					      &err) < 0) {
 				note(d, ND_V_WARNING, "cannot stop %s: %s",
 				     nd_container_name(c), err.msg);
 				nd_error_release(&err);
