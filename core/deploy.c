@@ -853,6 +853,7 @@ static int probe_once(struct deploy *d, struct replica *rp, struct nd_error *err
 	bool http = g->mode == ND_GATE_HTTP || g->mode == ND_GATE_LISTEN;
 	bool in_start = nd_now_ms() - rp->started_ms < (double)g->start_period_ms;
 	char *url = NULL;
+	bool retry_now = false;
 	int r, out = PROBE_NOT_YET;
 
 	if (rp->grace || g->mode == ND_GATE_GRACE)
@@ -910,6 +911,7 @@ static int probe_once(struct deploy *d, struct replica *rp, struct nd_error *err
 			note(d, ND_V_DEBUG, "%s: no %s in the image, trying %s",
 			     rp->name, nd_probe_kind_name(kind),
 			     nd_probe_kind_name(g->kinds[rp->kind_idx]));
+			retry_now = true; /* no need to wait an interval */
 		}
 		goto done;
 	}
@@ -930,6 +932,8 @@ done:
 	nd_exec_result_release(&x);
 	nd_strvec_release(&argv);
 	free(url);
+	if (retry_now)
+		return probe_once(d, rp, err);
 	return out;
 }
 
