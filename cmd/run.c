@@ -2,15 +2,20 @@
 #include "core/common.h"
 #include "cmd/cmd.h"
 #include "cmd/deploy_common.h"
+#include "core/app_build.h"
+#include "core/cleanup.h"
 #include "core/project.h"
 
 static const char *opt_release;
 static const char *opt_lock_wait;
 static bool opt_break_lock;
+static bool opt_build;
 
 static const struct nd_opt run_opts[] = {
+	ND_OPT_BOOL_ROW(0, "build", &opt_build,
+			"build the image first, as 'nextdeploy build' does (skipped when that release is built already), then deploy it"),
 	ND_OPT_STRING_ROW(0, "release", &opt_release, "TAG", ND_ARG_RELEASE,
-			  "deploy this release (an image labeled nextdeploy.release=TAG) instead of the newest image"),
+			  "deploy this release (an image labeled nextdeploy.release=TAG) instead of the newest image; with --build, the tag to build"),
 	ND_OPT_STRING_ROW(0, "lock-wait", &opt_lock_wait, "DURATION",
 			  ND_ARG_DURATION,
 			  "when another deploy of the app holds the lock, wait up to DURATION for it (default: fail at once)"),
@@ -111,7 +116,8 @@ const struct nd_cmd_spec nd_run_spec = {
 	.description =
 		"Deploy a release of the app: the newest image labeled "
 		"nextdeploy.app=<app> on the engine (as 'nextdeploy build' "
-		"makes them), or the one given with --release. Creates the "
+		"makes them), the one given with --release, or, with --build, "
+		"the one built from the current source first. Creates the "
 		"project network nd-<app> and the named volumes, the release's "
 		"containers nd-<app>-web-<release> (and -2, -3... for "
 		"deploy.replicas) with env, env_file, secrets, resources and the "
@@ -124,6 +130,7 @@ const struct nd_cmd_spec nd_run_spec = {
 	.examples = (const struct nd_example[]){
 		{ "nextdeploy run", "deploy the newest image of the app" },
 		{ "nextdeploy run --release 3f2a1c9", "deploy that release" },
+		{ "nextdeploy run --build", "build the current source, then deploy it" },
 		{ "nextdeploy run --lock-wait 10m --json",
 		  "in CI: wait for a running deploy, print a JSON result" },
 		{ NULL, NULL },
@@ -131,12 +138,78 @@ const struct nd_cmd_spec nd_run_spec = {
 	.sections = run_sections,
 };
 
+/* --build: progress as plain lines (build's own view is richer) */
+static void on_build(const struct nd_app_build_event *ev, void *ud)
+{
+	ND_UNUSED(ud);
+	switch (ev->kind) {
+	case ND_AB_SOURCE:
+	case ND_AB_HOOK:
+		nd_msg_info("%s", ev->text);
+		break;
+	case ND_AB_RELEASE:
+		nd_msg_info("building %s", ev->text);
+		break;
+	case ND_AB_SKIPPED:
+		nd_msg_info("%s is built already", ev->text);
+		break;
+	case ND_AB_WARNING:
+		nd_msg_warning("%s", ev->text);
+		break;
+	case ND_AB_BUILD:
+		if (ev->build->kind == ND_BUILD_STEP)
+			nd_msg_info("  Step %d/%d : %s", ev->build->step,
+				    ev->build->nsteps, ev->build->text);
+		else if (ev->build->kind == ND_BUILD_OUTPUT)
+			nd_msg_debug("%s", ev->build->text);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Build, and give the release built (malloc'd) or an exit code. */
+static int build_first(struct nd_ctx *ctx, char **release_out)
+{
+	struct nd_app_build_opts o = { 0 };
+	struct nd_app_build_result res = { 0 };
+	struct nd_build_log log = { 0 };
+	struct nd_error err = ND_ERROR_INIT;
+	int code = 0;
+
+	nd_cleanup_install();
+	o.tag = opt_release;
+	o.on_event = on_build;
+	o.log = &log;
+	if (nd_app_build(ctx->engine, ctx->project, &o, &res, &err) < 0) {
+		nd_error_report(&err);
+		if (log.step && log.tail_len) {
+			fprintf(stderr, "last output of step %d/%d:\n", log.step_no,
+				log.nsteps);
+			for (size_t i = 0; i < log.tail_len; i++) {
+				fputs("  | ", stderr);
+				nd_fputs_sanitized(nd_build_log_line(&log, i), stderr);
+				fputc('\n', stderr);
+			}
+		}
+		code = nd_error_exit_code(&err);
+	} else {
+		if (!res.skipped)
+			nd_msg_info("built %s in %.1fs", res.image, res.seconds);
+		*release_out = nd_strdup(res.release);
+	}
+	nd_app_build_result_release(&res);
+	nd_build_log_release(&log);
+	nd_error_release(&err);
+	return code;
+}
+
 int cmd_run(int argc, const char **argv, struct nd_ctx *ctx)
 {
 	struct nd_deploy_opts o = { 0 };
 	struct nd_deploy_result res;
 	struct nd_error err = ND_ERROR_INIT;
-	char *cmdline;
+	char *cmdline, *built = NULL;
 	int code, r;
 
 	ND_UNUSED(argc);
@@ -147,8 +220,10 @@ int cmd_run(int argc, const char **argv, struct nd_ctx *ctx)
 	}
 	if ((code = nd_deploy_parse_lock_wait(opt_lock_wait, &o.lock_wait_ms)))
 		return code;
-	cmdline = nd_deploy_command_line(ctx, opt_release);
-	o.release = opt_release;
+	if (opt_build && (code = build_first(ctx, &built)))
+		return code;
+	cmdline = nd_deploy_command_line(ctx, built ? built : opt_release);
+	o.release = built ? built : opt_release;
 	o.break_lock = opt_break_lock;
 	o.command_line = cmdline;
 	o.interrupted = &nd_deploy_interrupted;
@@ -159,5 +234,6 @@ int cmd_run(int argc, const char **argv, struct nd_ctx *ctx)
 	nd_deploy_result_release(&res);
 	nd_error_release(&err);
 	free(cmdline);
+	free(built);
 	return code;
 }

@@ -439,7 +439,8 @@ complete -c nextdeploy -n '__nextdeploy_at "rollback"' -l version -d 'print the 
 complete -c nextdeploy -n '__nextdeploy_at "rollback"' -s h -l help -d 'show help'
 complete -c nextdeploy -n '__nextdeploy_arg "rollback" 0' -x -k -a '(__nextdeploy_dynamic releases)' -d 'RELEASE'
 
-complete -c nextdeploy -n '__nextdeploy_at "run"' -l release -x -k -a '(__nextdeploy_dynamic releases)' -d 'deploy this release (an image labeled nextdeploy.release=TAG) instead of the newest image'
+complete -c nextdeploy -n '__nextdeploy_at "run"' -l build -d 'build the image first, as \'nextdeploy build\' does (skipped when that release is built already), then deploy it'
+complete -c nextdeploy -n '__nextdeploy_at "run"' -l release -x -k -a '(__nextdeploy_dynamic releases)' -d 'deploy this release (an image labeled nextdeploy.release=TAG) instead of the newest image; with --build, the tag to build'
 complete -c nextdeploy -n '__nextdeploy_at "run"' -l lock-wait -x -d 'when another deploy of the app holds the lock, wait up to DURATION for it (default: fail at once)'
 complete -c nextdeploy -n '__nextdeploy_at "run"' -l break-lock -d 'remove the app\'s deploy lock first, whoever holds it (after a crashed deploy)'
 complete -c nextdeploy -n '__nextdeploy_at "run"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'

@@ -252,9 +252,7 @@ static double image_created(struct nd_engine *e, const char *id)
 
 /*
  * The image to deploy: labeled for the app (and the release, when asked
- * for), the newest. Seam for `run --build`: when the build lands, cmd/run.c
- * calls nd_app_build() (core/app_build.h) first and passes the release it
- * built as opts.release.
+ * for), the newest. (`run --build` built it just before: cmd/run.c.)
  */
 static int find_image(struct deploy *d, struct nd_error *err)
 {

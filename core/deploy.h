@@ -20,8 +20,8 @@ struct nd_project;
  *
  * What `run` deploys: an image that exists on the engine, labeled
  * nextdeploy.app=<app> (HACKING.md "Image labels") -- the newest one, or
- * the one labeled nextdeploy.release=<--release>. (`run --build` will build
- * it first through core/app_build.h: see the seam in core/deploy.c.)
+ * the one labeled nextdeploy.release=<--release>. (`run --build` builds it
+ * first through core/app_build.h, in cmd/run.c, and passes the release.)
  *
  * The sequence, and what is changed when:
  *  1. Read and check everything (image, port, env_file, secrets, health
