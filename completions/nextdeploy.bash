@@ -13,7 +13,7 @@ _nextdeploy_opts() {
 	'build') _nd_r='--force --no-cache --pull --build-arg --target --tag --label --no-hooks --progress -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'completion') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'doctor') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'down') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'down') _nd_r='--volumes --lock-wait -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'events') _nd_r='--since --until --exec -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'exec') _nd_r='-i --interactive -t --tty -e --env -u --user -w --workdir --index -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'help') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
@@ -28,8 +28,8 @@ _nextdeploy_opts() {
 	'push') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'releases') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'restart') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'rollback') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'run') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'rollback') _nd_r='--lock-wait --break-lock -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'run') _nd_r='--build --release --lock-wait --break-lock -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'start') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'stats') _nd_r='--no-stream -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'stop') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
@@ -52,6 +52,8 @@ _nextdeploy_optkind() {
 	'build'/--label) _nd_r='keyvalue'; return ;;
 	'build'/--no-hooks) _nd_r=; return ;;
 	'build'/--progress) _nd_r='choice auto plain tty'; return ;;
+	'down'/--volumes) _nd_r=; return ;;
+	'down'/--lock-wait) _nd_r='duration'; return ;;
 	'events'/--since) _nd_r='time'; return ;;
 	'events'/--until) _nd_r='time'; return ;;
 	'events'/--exec) _nd_r=; return ;;
@@ -79,6 +81,12 @@ _nextdeploy_optkind() {
 	'prune'/--volumes) _nd_r=; return ;;
 	'prune'/-n|'prune'/--dry-run) _nd_r=; return ;;
 	'ps'/-a|'ps'/--all) _nd_r=; return ;;
+	'rollback'/--lock-wait) _nd_r='duration'; return ;;
+	'rollback'/--break-lock) _nd_r=; return ;;
+	'run'/--build) _nd_r=; return ;;
+	'run'/--release) _nd_r='release'; return ;;
+	'run'/--lock-wait) _nd_r='duration'; return ;;
+	'run'/--break-lock) _nd_r=; return ;;
 	'stats'/--no-stream) _nd_r=; return ;;
 	'version'/--client) _nd_r=; return ;;
 	esac
@@ -115,6 +123,10 @@ _nextdeploy_arg() {
 	'ps')
 		case $2 in
 		0) _nd_r='service' ;;
+		esac ;;
+	'rollback')
+		case $2 in
+		0) _nd_r='release' ;;
 		esac ;;
 	'stats')
 		case $2 in
