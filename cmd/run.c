@@ -73,6 +73,10 @@ static const char *const run_sections[] = {
 	"the live release keeps serving; the exit status is 1. So does a "
 	"failing release command (the image's nextdeploy.release-command "
 	"label, run once before the switch) or a failing pre-deploy hook.",
+	"ENVIRONMENT OF THE APP",
+	"The containers get deploy.env, then deploy.env_file's variables, "
+	"and NEXTDEPLOY_APP, NEXTDEPLOY_SERVICE and NEXTDEPLOY_RELEASE (the "
+	"release tag), unless deploy.env sets them itself.",
 	"SECRETS",
 	"deploy.secrets are read on this machine when deploying and given "
 	"to the containers only: as the environment variable NAME and as the "

@@ -448,6 +448,24 @@ static cJSON *container_config(struct deploy *d, const char *service,
 	if (cmd)
 		cJSON_AddItemToObject(c, "Cmd", cJSON_Duplicate(cmd, 1));
 	env = cJSON_AddArrayToObject(c, "Env");
+	/* the app can tell which release it is (unless it sets these itself) */
+	{
+		const char *const ours[][2] = {
+			{ "NEXTDEPLOY_APP", d->app },
+			{ "NEXTDEPLOY_SERVICE", service },
+			{ "NEXTDEPLOY_RELEASE", d->release },
+		};
+
+		for (size_t i = 0; i < ND_ARRAY_SIZE(ours); i++) {
+			char *kv;
+
+			if (nd_kvlist_find(&d->env, ours[i][0]))
+				continue;
+			kv = nd_xprintf("%s=%s", ours[i][0], ours[i][1]);
+			cJSON_AddItemToArray(env, cJSON_CreateString(kv));
+			free(kv);
+		}
+	}
 	for (size_t i = 0; i < d->env.nr; i++) {
 		char *kv = nd_xprintf("%s=%s", d->env.items[i].key,
 				      d->env.items[i].value);

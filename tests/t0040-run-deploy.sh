@@ -60,6 +60,9 @@ test_expect_success 'env, env_file, resources, restart policy and volumes reach 
 	test_grep "^GREETING=hello$" env &&
 	test_grep "^FROM_FILE=yes$" env &&
 	test_grep "^PORT=8080$" env &&
+	test_grep "^NEXTDEPLOY_APP=$APP$" env &&
+	test_grep "^NEXTDEPLOY_SERVICE=web$" env &&
+	test_grep "^NEXTDEPLOY_RELEASE=r1$" env &&
 	test "$(nd_inspect "{{.HostConfig.Memory}}" nd-$APP-web-r1)" = 67108864 &&
 	test "$(nd_inspect "{{.HostConfig.NanoCpus}}" nd-$APP-web-r1)" = 500000000 &&
 	test "$(nd_inspect "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}" nd-$APP-web-r1)" = on-failure:2 &&
