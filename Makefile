@@ -63,6 +63,10 @@ test:
 	bash tests/setup/images.sh
 	NEXTDEPLOY_BIN=$(abspath $(BIN)) UNIT_DIR=$(abspath $(O)/tests/unit) bash tests/run.sh
 
+# The README's demo: build nextdeploy and deploy examples/hello locally.
+demo:
+	bash scripts/demo.sh
+
 # Only the unit tests (no engine needed).
 unit: unit-bins
 	NEXTDEPLOY_BIN=$(abspath $(BIN)) UNIT_DIR=$(abspath $(O)/tests/unit) bash tests/run.sh --unit
@@ -102,6 +106,6 @@ lint:
 clean:
 	rm -rf build $(BIN)
 
-.PHONY: all test unit unit-bins deps asan install docs lint clean
+.PHONY: all demo test unit unit-bins deps asan install docs lint clean
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

@@ -54,4 +54,16 @@ test_expect_success 'usage errors exit 2 and show the usage' '
 	test_grep "too many arguments" err
 '
 
+test_expect_success 'nextdeploy.yml.example is a valid project file' '
+	test_expect_code 3 nd -f "$SRC_ROOT/nextdeploy.yml.example" -H unix://$TRASH/none.sock ps 2>err &&
+	test_grep "cannot connect to the engine" err
+'
+
+test_expect_success 'README: two set-up commands, and .ci/run runs the test one' '
+	sed -n "/^## Set up/,/^## /p" "$SRC_ROOT/README.md" >setup &&
+	test "$(grep -c "^make " setup)" = 2 &&
+	test_grep "^make test " setup &&
+	test_grep "^make test\$" "$SRC_ROOT/.ci/run"
+'
+
 test_done

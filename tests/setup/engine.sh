@@ -9,6 +9,8 @@
 #
 # Environment:
 #   ND_TEST_VERBOSE=1   stream apt/dockerd output instead of hiding it
+#   ND_SETUP_PROFILE=demo  only what building nextdeploy and running the
+#                       README demo need (no test tools, shells, Podman)
 #   ND_TEST_ENGINE_WAIT seconds to wait for /_ping after starting dockerd (60)
 #
 # What it does (see /work/shared/TESTBED.md sections 6 and 8):
@@ -87,8 +89,16 @@ pkg_installed() {
 	[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null || true)" = "ii " ]
 }
 
+if [ "${ND_SETUP_PROFILE:-}" = demo ]; then
+	PACKAGES_WANTED=(docker.io debootstrap pkg-config gcc make libc6-dev
+		libcurl4-openssl-dev libcjson-dev libyaml-dev libarchive-dev
+		libgit2-dev libssl-dev curl ca-certificates iproute2)
+else
+	PACKAGES_WANTED=("${PACKAGES[@]}")
+fi
+
 missing=()
-for p in "${PACKAGES[@]}"; do
+for p in "${PACKAGES_WANTED[@]}"; do
 	pkg_installed "$p" && continue
 	# An engine from Docker's own packages (docker-ce) conflicts with
 	# docker.io; accept it instead of fighting it.
@@ -100,7 +110,7 @@ for p in "${PACKAGES[@]}"; do
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then
-	say "packages: all ${#PACKAGES[@]} present"
+	say "packages: all ${#PACKAGES_WANTED[@]} present"
 else
 	say "packages: installing ${#missing[@]} missing: ${missing[*]}"
 	# One update. A broken third-party source must not stop us: if the
