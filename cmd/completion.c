@@ -5,6 +5,7 @@
 #include "core/buf.h"
 #include "core/project.h"
 #include "docker/api.h"
+#include "docker/deploy_api.h"
 #include "docker/engine.h"
 
 #include <cjson/cJSON.h>
@@ -1078,16 +1079,14 @@ static void print_services(struct nd_engine *e, const char *app)
 
 static void print_releases(struct nd_engine *e, const char *app)
 {
-	struct nd_filters f = ND_FILTERS_INIT;
 	struct nd_error err = ND_ERROR_INIT;
 	struct release *r = NULL;
 	cJSON *list = NULL;
 	const cJSON *c;
 	size_t n = 0, i, j;
 
-	nd_filters_project(&f, app);
-	nd_filters_add(&f, "label", "nextdeploy.release");
-	if (!e || nd_images_list(e, false, &f, &list, &err) < 0)
+	/* one label filter only: Podman answers [] to two on /images/json */
+	if (!e || nd_app_images_list(e, app, NULL, &list, &err) < 0)
 		goto done;
 	r = nd_calloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*r));
 	cJSON_ArrayForEach(c, list) {
@@ -1113,7 +1112,6 @@ static void print_releases(struct nd_engine *e, const char *app)
 done:
 	free(r);
 	cJSON_Delete(list);
-	nd_filters_release(&f);
 	nd_error_release(&err);
 }
 

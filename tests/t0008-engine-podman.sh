@@ -48,4 +48,12 @@ test_expect_success 'a missing image on Podman is a not-found error, not a crash
 	test_grep "proxy image +nd-test/absent:1 is not on the engine" out
 '
 
+test_expect_success 'release tags complete on Podman (one label filter per query)' '
+	mkdir -p rel && printf "FROM %s\n" "$ND_TEST_BUSYBOX" >rel/Dockerfile &&
+	docker -H unix://$PODMAN_SOCK build -q -t "$APP:r7" --label nextdeploy.managed=true \
+		--label nextdeploy.app=$APP --label nextdeploy.release=r7 rel >/dev/null &&
+	nd -H unix://$PODMAN_SOCK __complete releases >rels &&
+	echo r7 >want && test_cmp want rels
+'
+
 test_done
