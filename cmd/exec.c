@@ -11,7 +11,6 @@
 #include "docker/stream.h"
 
 #include <cjson/cJSON.h>
-#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -301,23 +300,9 @@ struct xout {
 
 static int write_fd(struct xout *x, int fd, const char *p, size_t len)
 {
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd pf = { fd, POLLOUT, 0 };
-
-				poll(&pf, 1, -1);
-				continue;
-			}
-			x->broken = true;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
+	if (nd_write_all(fd, p, len) < 0) {
+		x->broken = true;
+		return -1;
 	}
 	return 0;
 }

@@ -181,25 +181,9 @@ struct src {
 
 static int write_all(struct logs *L, int fd, const char *p, size_t len)
 {
-	while (len && !L->broken_pipe) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd pf = { fd, POLLOUT, 0 };
-
-				poll(&pf, 1, -1);
-				continue;
-			}
-			/* a closed pipe (| head) or a full disk: stop quietly */
-			L->broken_pipe = true;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	/* a closed pipe (| head) or a full disk: stop quietly */
+	if (!L->broken_pipe && nd_write_all(fd, p, len) < 0)
+		L->broken_pipe = true;
 	return L->broken_pipe ? -1 : 0;
 }
 

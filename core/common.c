@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "core/common.h"
 
+#include <poll.h>
+#include <unistd.h>
+
 void nd_bug(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -96,4 +99,28 @@ void nd_str_replace(char **dst, const char *src)
 
 	free(*dst);
 	*dst = copy;
+}
+
+int nd_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				struct pollfd pf = { fd, POLLOUT, 0 };
+
+				poll(&pf, 1, -1);
+				continue;
+			}
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

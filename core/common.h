@@ -57,6 +57,12 @@ static inline bool nd_starts_with(const char *s, const char *prefix)
 
 bool nd_ends_with(const char *s, const char *suffix);
 
+/*
+ * Write all of buf to fd, riding out EINTR and a non-blocking fd's EAGAIN
+ * (waits in poll). 0, or -1 with errno (EPIPE: the reader went away).
+ */
+int nd_write_all(int fd, const void *buf, size_t len);
+
 /* Replace *dst with a copy of src (or NULL), freeing the old value. */
 void nd_str_replace(char **dst, const char *src);
 

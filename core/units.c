@@ -100,11 +100,58 @@ int nd_parse_size(const char *s, int64_t *bytes_out)
 	return 0;
 }
 
+int64_t nd_rfc3339_ns(const char *s)
+{
+	struct tm tm;
+	const char *p;
+	int64_t frac = 0, scale = 100000000, off = 0;
+	time_t t;
+
+	if (!s)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -1;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++) {
+			frac += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int hh = 0, mm = 0;
+
+		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+			return -1;
+		off = (hh * 3600 + mm * 60) * (*p == '+' ? 1 : -1);
+		p += 6;
+	} else {
+		return -1;
+	}
+	if (*p)
+		return -1;
+	if (tm.tm_year < 2) /* Go's zero time, year 1 */
+		return 0;
+	t = timegm(&tm);
+	return ((int64_t)t - off) * 1000000000 + frac;
+}
+
+double nd_parse_rfc3339(const char *s)
+{
+	int64_t ns = nd_rfc3339_ns(s);
+
+	return ns < 0 ? -1 : (double)ns / 1e9;
+}
+
 int nd_parse_time(const char *s, double now, double *t_out)
 {
 	struct tm tm;
 	const char *p;
-	int64_t ms;
+	int64_t ms, ns;
+	char buf[64];
 
 	if (!s || !*s)
 		return -1;
@@ -122,6 +169,7 @@ int nd_parse_time(const char *s, double now, double *t_out)
 			return 0;
 		}
 	}
+	/* a date, or RFC 3339 (' ' for 'T', and minutes without seconds too) */
 	memset(&tm, 0, sizeof(tm));
 	p = strptime(s, "%Y-%m-%d", &tm);
 	if (!p)
@@ -130,41 +178,25 @@ int nd_parse_time(const char *s, double now, double *t_out)
 		*t_out = (double)timegm(&tm);
 		return 0;
 	}
-	if (*p != 'T' && *p != ' ')
+	if ((*p != 'T' && *p != ' ') || strlen(s) + 4 >= sizeof(buf))
 		return -1;
-	{
-		double frac = 0, off = 0;
-		struct tm t2 = tm;
-		const char *q = strptime(p + 1, "%H:%M:%S", &t2);
+	snprintf(buf, sizeof(buf), "%.*sT%s", (int)(p - s), s, p + 1);
+	/* 2026-11-23T10:00 -> 2026-11-23T10:00:00 */
+	if (strlen(p + 1) >= 5 && p[3] == ':' && !(p[6] == ':')) {
+		size_t at = (size_t)(p - s) + 6;
 
-		if (!q) {
-			q = strptime(p + 1, "%H:%M", &t2);
-			if (!q)
-				return -1;
-		}
-		if (*q == '.') {
-			double scale = 0.1;
-
-			for (q++; isdigit((unsigned char)*q); q++) {
-				frac += (*q - '0') * scale;
-				scale /= 10;
-			}
-		}
-		if (*q == 'Z' || *q == 'z') {
-			q++;
-		} else if (*q == '+' || *q == '-') {
-			int hh, mm;
-
-			if (sscanf(q + 1, "%2d:%2d", &hh, &mm) != 2)
-				return -1;
-			off = (hh * 3600.0 + mm * 60.0) * (*q == '+' ? 1 : -1);
-			q += 6;
-		} else if (*q) {
-			return -1;
-		}
-		if (*q)
-			return -1;
-		*t_out = (double)timegm(&t2) + frac - off;
+		snprintf(buf + at, sizeof(buf) - at, ":00%s", p + 6);
 	}
+	if (!strpbrk(buf + (p - s), "Zz+") && !strchr(buf + (p - s) + 1, '-')) {
+		/* no zone: UTC */
+		size_t n = strlen(buf);
+
+		buf[n] = 'Z';
+		buf[n + 1] = '\0';
+	}
+	ns = nd_rfc3339_ns(buf);
+	if (ns < 0)
+		return -1;
+	*t_out = (double)ns / 1e9;
 	return 0;
 }

@@ -17,6 +17,15 @@ int nd_parse_duration_ms(const char *s, int64_t *ms_out);
 int nd_parse_size(const char *s, int64_t *bytes_out);
 
 /*
+ * RFC 3339 as the engine writes it ("2026-11-23T22:15:05.693243593Z", or
+ * with a +hh:mm offset), to nanoseconds since the epoch, exactly (a double
+ * cannot hold them). 0 for Go's zero time (year 1), -1 when malformed.
+ */
+int64_t nd_rfc3339_ns(const char *s);
+/* The same in seconds, fractional (for ages and ordering). */
+double nd_parse_rfc3339(const char *s);
+
+/*
  * A point in time for --since/--until: RFC 3339 ("2026-11-23T10:00:00Z",
  * with or without fraction/offset), a date ("2026-11-23"), Unix seconds
  * ("1795472533.25"), or a duration meaning that long before now ("10m").

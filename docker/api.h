@@ -4,6 +4,7 @@
 
 #include "core/common.h"
 #include "docker/engine.h"
+#include "core/units.h"
 
 struct cJSON;
 
@@ -116,7 +117,6 @@ double nd_json_num(const struct cJSON *obj, const char *key, double def);
 const char *nd_json_label(const struct cJSON *obj, const char *key);
 /* A container's first name without the leading '/'. */
 const char *nd_container_name(const struct cJSON *summary);
-/* Parse RFC 3339 (with nanoseconds) to seconds since the epoch; -1 on error. */
-double nd_parse_rfc3339(const char *s);
+/* nd_parse_rfc3339(), nd_rfc3339_ns(): core/units.h */
 
 #endif

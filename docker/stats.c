@@ -3,6 +3,7 @@
 #include "core/output.h"
 #include "docker/api.h"
 #include "docker/stats.h"
+#include "core/units.h"
 #include "docker/stream.h"
 
 #include <cjson/cJSON.h>
@@ -17,45 +18,6 @@
 static const cJSON *member(const cJSON *o, const char *k)
 {
 	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-int64_t nd_rfc3339_ns(const char *s)
-{
-	struct tm tm;
-	const char *p;
-	int64_t frac = 0, scale = 100000000, off = 0;
-	time_t t;
-
-	if (!s)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
-		return -1;
-	if (*p == '.') {
-		for (p++; isdigit((unsigned char)*p); p++) {
-			frac += (*p - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int hh = 0, mm = 0;
-
-		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
-			return -1;
-		off = (hh * 3600 + mm * 60) * (*p == '+' ? 1 : -1);
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p)
-		return -1;
-	if (tm.tm_year < 2) /* Go's zero time, year 1 */
-		return 0;
-	t = timegm(&tm);
-	return ((int64_t)t - off) * 1000000000 + frac;
 }
 
 double nd_stats_mem_used(const cJSON *ms)

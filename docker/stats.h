@@ -3,6 +3,7 @@
 #define ND_STATS_H
 
 #include "core/common.h"
+#include "core/units.h"
 #include "core/error.h"
 #include "docker/engine.h"
 
@@ -90,12 +91,7 @@ void nd_stats_fmt_pids(char *out, size_t n, const struct nd_stats_sample *s);
  */
 void nd_stats_fmt_si(char *out, size_t n, double bytes);
 
-/*
- * RFC 3339 with up to nanoseconds to nanoseconds since the epoch, exactly
- * (no double). Go's zero time ("0001-01-01T00:00:00Z") gives 0; a text
- * that does not parse gives -1.
- */
-int64_t nd_rfc3339_ns(const char *s);
+
 
 /*
  * Concurrent stats requests over curl_multi: one connection per container,

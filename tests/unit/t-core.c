@@ -180,6 +180,23 @@ TEST(durations_and_sizes)
 	CHECK_INT((long long)(t * 10), 17954280005LL);
 	CHECK_INT(nd_parse_time("1795472533.25", 0, &t), 0);
 	CHECK_INT(nd_parse_time("yesterday", 0, &t), -1);
+	CHECK_INT(nd_parse_time("2026-11-23T10:00", 0, &t), 0);
+	CHECK_INT((long long)t, 1795428000LL);
+	CHECK_INT(nd_parse_time("2026-11-23 10:00:30", 0, &t), 0);
+	CHECK_INT((long long)t, 1795428030LL);
+	CHECK_INT(nd_parse_time("2026-11-23T10:00-01:00", 0, &t), 0);
+	CHECK_INT((long long)t, 1795431600LL);
+	CHECK_INT(nd_parse_time("2026-11-23", 0, &t), 0);
+	CHECK_INT((long long)t, 1795392000LL);
+	CHECK_INT(nd_parse_time("2026-11-23T25:00:00Z", 0, &t), -1);
+	/* engine timestamps: exact nanoseconds, Go's zero time, garbage */
+	CHECK_INT(nd_rfc3339_ns("2026-11-23T22:15:05.693243593Z"),
+		  1795472105693243593LL);
+	CHECK_INT(nd_rfc3339_ns("0001-01-01T00:00:00Z"), 0);
+	CHECK_INT(nd_rfc3339_ns("2026-11-23T22:15:05"), -1);
+	CHECK_INT(nd_rfc3339_ns(NULL), -1);
+	CHECK_INT((long long)nd_parse_rfc3339("2026-11-23T23:15:05+01:00"),
+		  1795472105LL);
 }
 
 TEST(envfile_dialect)
