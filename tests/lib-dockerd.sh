@@ -74,3 +74,33 @@ extra_dockerd_stop() {
 	umount -R "$dir/root" 2>/dev/null
 	rm -rf "$dir"
 }
+
+# extra_dockerd_certs DIR IP: a CA, a server certificate for IP and a client
+# certificate (ca.pem, server-cert.pem, server-key.pem, cert.pem, key.pem),
+# as DOCKER_CERT_PATH and dockerd --tlsverify expect them (TESTBED.md §3).
+extra_dockerd_certs() {
+	local dir=$1 ip=$2
+	mkdir -p "$dir" && (
+		cd "$dir" &&
+		openssl genrsa -out ca-key.pem 2048 2>/dev/null &&
+		openssl req -x509 -new -key ca-key.pem -sha256 -days 2 -subj /CN=ndt-ca -out ca.pem &&
+		openssl genrsa -out server-key.pem 2048 2>/dev/null &&
+		openssl req -new -key server-key.pem -subj "/CN=$ip" -out server.csr &&
+		printf "subjectAltName=IP:%s,DNS:localhost\nextendedKeyUsage=serverAuth\n" "$ip" >server.cnf &&
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -sha256 -extfile server.cnf -out server-cert.pem 2>/dev/null &&
+		openssl genrsa -out key.pem 2048 2>/dev/null &&
+		openssl req -new -key key.pem -subj /CN=ndt-client -out client.csr &&
+		printf "extendedKeyUsage=clientAuth\n" >client.cnf &&
+		openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -sha256 -extfile client.cnf -out cert.pem 2>/dev/null
+	)
+}
+
+# extra_dockerd_start_tls NAME CERTDIR: certificates, then a dockerd with
+# mutual TLS on tcp://<its address>:2376
+extra_dockerd_start_tls() {
+	local name=$1 certs=$2
+	extra_dockerd_certs "$certs" "$(extra_dockerd_ip "$name")" &&
+	extra_dockerd_start "$name" -H tcp://@IP@:2376 --tlsverify \
+		--tlscacert "$certs/ca.pem" --tlscert "$certs/server-cert.pem" \
+		--tlskey "$certs/server-key.pem"
+}

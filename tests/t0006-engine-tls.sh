@@ -13,29 +13,16 @@ EXTRA_SOCK=$(extra_dockerd_sock tls)
 IP=$(extra_dockerd_ip tls)
 trap 'extra_dockerd_stop tls' EXIT
 
-mkcerts() {
-	mkdir -p "$CERTS" && cd "$CERTS" &&
-	openssl genrsa -out ca-key.pem 2048 2>/dev/null &&
-	openssl req -x509 -new -key ca-key.pem -sha256 -days 2 -subj /CN=ndt-ca -out ca.pem &&
-	openssl genrsa -out server-key.pem 2048 2>/dev/null &&
-	openssl req -new -key server-key.pem -subj /CN=$IP -out server.csr &&
-	printf "subjectAltName=IP:$IP,DNS:localhost\nextendedKeyUsage=serverAuth\n" >server.cnf &&
-	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -sha256 -extfile server.cnf -out server-cert.pem 2>/dev/null &&
-	openssl genrsa -out key.pem 2048 2>/dev/null &&
-	openssl req -new -key key.pem -subj /CN=ndt-client -out client.csr &&
-	printf "extendedKeyUsage=clientAuth\n" >client.cnf &&
-	openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -sha256 -extfile client.cnf -out cert.pem 2>/dev/null &&
-	mkdir -p ../other && cd ../other &&
+other_ca() { # a CA that did not sign the server, with our client cert
+	mkdir -p "$TRASH/other" && cd "$TRASH/other" &&
 	openssl genrsa -out ca-key.pem 2048 2>/dev/null &&
 	openssl req -x509 -new -key ca-key.pem -sha256 -days 2 -subj /CN=other-ca -out ca.pem &&
 	cp "$CERTS/cert.pem" "$CERTS/key.pem" .
 }
 
 test_expect_success 'setup: certificates and a TLS dockerd' '
-	(mkcerts) &&
-	extra_dockerd_start tls -H tcp://@IP@:$PORT --tlsverify \
-		--tlscacert "$CERTS/ca.pem" --tlscert "$CERTS/server-cert.pem" \
-		--tlskey "$CERTS/server-key.pem" &&
+	extra_dockerd_start_tls tls "$CERTS" &&
+	(other_ca) &&
 	nd_app_init
 '
 

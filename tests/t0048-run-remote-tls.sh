@@ -18,27 +18,10 @@ EXTRA_SOCK=$(extra_dockerd_sock rtls)
 IP=$(extra_dockerd_ip rtls)
 trap 'extra_dockerd_stop rtls' EXIT
 
-mkcerts() {
-	mkdir -p "$CERTS" && cd "$CERTS" &&
-	openssl genrsa -out ca-key.pem 2048 2>/dev/null &&
-	openssl req -x509 -new -key ca-key.pem -sha256 -days 2 -subj /CN=ndt-ca -out ca.pem &&
-	openssl genrsa -out server-key.pem 2048 2>/dev/null &&
-	openssl req -new -key server-key.pem -subj /CN=$IP -out server.csr &&
-	printf "subjectAltName=IP:$IP\nextendedKeyUsage=serverAuth\n" >server.cnf &&
-	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -sha256 -extfile server.cnf -out server-cert.pem 2>/dev/null &&
-	openssl genrsa -out key.pem 2048 2>/dev/null &&
-	openssl req -new -key key.pem -subj /CN=ndt-client -out client.csr &&
-	printf "extendedKeyUsage=clientAuth\n" >client.cnf &&
-	openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -sha256 -extfile client.cnf -out cert.pem 2>/dev/null
-}
-
 remote() { docker -H "unix://$EXTRA_SOCK" "$@"; }
 
 test_expect_success 'setup: a TLS dockerd with the test images and two releases' '
-	(mkcerts) &&
-	extra_dockerd_start rtls -H tcp://@IP@:$PORT --tlsverify \
-		--tlscacert "$CERTS/ca.pem" --tlscert "$CERTS/server-cert.pem" \
-		--tlskey "$CERTS/server-key.pem" &&
+	extra_dockerd_start_tls rtls "$CERTS" &&
 	docker save "$ND_TEST_BUSYBOX" "$ND_TEST_CADDY" | remote load -q >/dev/null &&
 	for r in r1 r2; do
 		DOCKER_BUILDKIT=0 remote build -q --build-arg REL=$r \

@@ -17,20 +17,6 @@ IP=$(extra_dockerd_ip tlsx)
 trap 'extra_dockerd_stop tlsx' EXIT
 export ND_BIN
 
-mkcerts() {
-	mkdir -p "$CERTS" && cd "$CERTS" &&
-	openssl genrsa -out ca-key.pem 2048 2>/dev/null &&
-	openssl req -x509 -new -key ca-key.pem -sha256 -days 2 -subj /CN=ndt-ca -out ca.pem &&
-	openssl genrsa -out server-key.pem 2048 2>/dev/null &&
-	openssl req -new -key server-key.pem -subj /CN=$IP -out server.csr &&
-	printf "subjectAltName=IP:$IP\nextendedKeyUsage=serverAuth\n" >server.cnf &&
-	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -sha256 -extfile server.cnf -out server-cert.pem 2>/dev/null &&
-	openssl genrsa -out key.pem 2048 2>/dev/null &&
-	openssl req -new -key key.pem -subj /CN=ndt-client -out client.csr &&
-	printf "extendedKeyUsage=clientAuth\n" >client.cnf &&
-	openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -sha256 -extfile client.cnf -out cert.pem 2>/dev/null
-}
-
 # the docker CLI on the extra engine, and nextdeploy over TLS to it
 dx() { docker -H "unix://$EXTRA_SOCK" "$@"; }
 tls_env() { export DOCKER_HOST=tcp://$IP:$PORT DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$CERTS; }
@@ -44,10 +30,7 @@ mk() { # mk NAME SERVICE RELEASE CMD...
 }
 
 test_expect_success 'setup: certificates, a TLS dockerd, a container' '
-	(mkcerts) &&
-	extra_dockerd_start tlsx -H tcp://@IP@:$PORT --tlsverify \
-		--tlscacert "$CERTS/ca.pem" --tlscert "$CERTS/server-cert.pem" \
-		--tlskey "$CERTS/server-key.pem" &&
+	extra_dockerd_start_tls tlsx "$CERTS" &&
 	docker save "$ND_TEST_BUSYBOX" | dx load -q >/dev/null &&
 	nd_app_init &&
 	mk "nd-$APP-web-r1" web r1 sh -c "echo out1; echo err1 >&2; head -c 40000 /dev/zero | tr \"\\0\" x; echo; sleep 300"
