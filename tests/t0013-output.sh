@@ -82,7 +82,7 @@ test_expect_success 'setup: a project with a running container and a release ima
 	  proxy:
 	    image: $ND_TEST_CADDY
 	EOF
-	printf "FROM %s\nCMD [\"sleep\", \"300\"]\n" "$ND_TEST_BUSYBOX" >Dockerfile &&
+	printf "FROM %s\nCMD [\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/etc\"]\n" "$ND_TEST_BUSYBOX" >Dockerfile &&
 	setup_app
 '
 
@@ -105,6 +105,9 @@ for c in t["commands"]:
     for a in c["args"][:c["min_args"]]:
         args.append({"service": "web", "release": "r1",
                      "choice": (a.get("choices") or ["x"])[0]}.get(a["kind"], "x"))
+    # streams that would run until interrupted get an end
+    args += {"events": ["--since", "1m", "--until", "0s"],
+             "stats": ["--no-stream"]}.get(c["path"], [])
     print("%s|%s|%d|%d" % (c["path"], " ".join(args), c["flags"]["json"],
                            c["flags"]["quiet_ids"]))
 PY
