@@ -12,7 +12,7 @@ O ?= build
 BIN ?= nextdeploy
 
 CC ?= cc
-PKGS = libcurl libcjson yaml-0.1 libarchive libgit2 openssl
+PKGS = libcurl libcjson yaml-0.1 libarchive libgit2 libssh2 openssl
 VERSION := $(shell cat VERSION)
 
 DEVELOPER_CFLAGS = -Wall -Wextra -Werror -Wformat-security -Wstrict-prototypes \

@@ -77,7 +77,10 @@ static const char *const build_sections[] = {
 	"checked out at source.ref (a branch, tag or commit), and removed "
 	"afterwards, also after a failure or Ctrl-C. Credentials: ssh-agent "
 	"or ~/.ssh keys for ssh; for https the token in the variable named by "
-	"source.token_env.",
+	"source.token_env. An ssh server's host key must be in "
+	"~/.ssh/known_hosts or /etc/ssh/ssh_known_hosts, as with ssh's "
+	"StrictHostKeyChecking=yes: an unknown or changed key is refused, "
+	"with its fingerprint.",
 	"HOOKS",
 	"When .nextdeploy/hooks/pre-build (next to the project file) exists "
 	"and is executable, it runs before the build, without a shell, in the "

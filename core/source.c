@@ -4,6 +4,7 @@
 #include "core/cleanup.h"
 #include "core/project.h"
 #include "core/source.h"
+#include "core/known_hosts.h"
 
 #include <git2.h>
 #include <sys/stat.h>
@@ -27,6 +28,14 @@ char *nd_url_strip_credentials(const char *url)
 	at = strchr(host, '@');
 	if (!at || (slash && at > slash))
 		return nd_strdup(url);
+	/* an ssh user name is no secret, and says who logs in: keep it */
+	if (nd_starts_with(url, "ssh://")) {
+		const char *colon = memchr(host, ':', (size_t)(at - host));
+
+		if (!colon)
+			return nd_strdup(url);
+		return nd_xprintf("%.*s%s", (int)(colon - url), url, at);
+	}
 	return nd_xprintf("%.*s%s", (int)(host - url), url, at + 1);
 }
 
@@ -197,7 +206,70 @@ struct clone_ctx {
 	const char *token;
 	int tried_agent, tried_keys, tried_token, tried_user;
 	bool auth_asked;
+	int ssh_port;       /* from the URL; 0: the default */
+	char *hostkey_msg;  /* why the server's host key was refused */
+	char *hostkey_hint;
 };
+
+/* The port of ssh://[user@]host:port/...; 0 for scp-like URLs. */
+static int ssh_url_port(const char *url)
+{
+	const char *h, *end, *colon;
+
+	if (!nd_starts_with(url, "ssh://"))
+		return 0;
+	h = url + 6;
+	end = h + strcspn(h, "/");
+	if (memchr(h, '@', (size_t)(end - h)))
+		h = (const char *)memchr(h, '@', (size_t)(end - h)) + 1;
+	colon = memchr(h, ':', (size_t)(end - h));
+	return colon ? atoi(colon + 1) : 0;
+}
+
+/*
+ * ssh: the server's host key must be in known_hosts (core/known_hosts.h).
+ * libgit2 1.5 checks nothing itself; without this any server on the path
+ * could hand us a source to build.
+ */
+static int cert_cb(git_cert *cert, int valid, const char *host, void *payload)
+{
+	struct clone_ctx *c = payload;
+	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
+	char fp[96], where[300];
+	enum nd_hostkey_status st;
+
+	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
+		return valid ? 0 : 1; /* TLS: libgit2 already verified it */
+	if (!(hk->type & GIT_CERT_SSH_RAW)) {
+		c->hostkey_msg = nd_xprintf("the ssh server %s sent no host key to check", host);
+		return -1;
+	}
+	st = nd_known_hosts_check(host, c->ssh_port, hk->hostkey,
+				  hk->hostkey_len, (int)hk->raw_type);
+	if (st == ND_HOSTKEY_MATCH)
+		return 0;
+	nd_hostkey_fingerprint(fp, sizeof(fp), hk->hostkey, hk->hostkey_len);
+	if (c->ssh_port && c->ssh_port != 22)
+		snprintf(where, sizeof(where), "[%s]:%d", host, c->ssh_port);
+	else
+		snprintf(where, sizeof(where), "%s", host);
+	if (st == ND_HOSTKEY_MISMATCH) {
+		c->hostkey_msg = nd_xprintf(
+			"the host key of %s has CHANGED (%s %s): someone may be intercepting the connection",
+			where, nd_hostkey_type_name((int)hk->raw_type), fp);
+		c->hostkey_hint = nd_xprintf(
+			"if the server's key really changed, update its line in ~/.ssh/known_hosts");
+	} else {
+		c->hostkey_msg = nd_xprintf(
+			"the host key of %s is not in ~/.ssh/known_hosts (%s %s)",
+			where, nd_hostkey_type_name((int)hk->raw_type), fp);
+		c->hostkey_hint = nd_xprintf(
+			"check the fingerprint, then add it: ssh-keyscan%s%.0d %s >> ~/.ssh/known_hosts",
+			c->ssh_port && c->ssh_port != 22 ? " -p " : "",
+			c->ssh_port && c->ssh_port != 22 ? c->ssh_port : 0, host);
+	}
+	return -1;
+}
 
 static const char *token_user(const char *url)
 {
@@ -415,6 +487,7 @@ static int fetch_all(git_repository **repo_out, char **head_out,
 	git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	cb.credentials = cred_cb;
+	cb.certificate_check = cert_cb;
 	cb.transfer_progress = progress_cb;
 	cb.payload = c;
 	fo.callbacks = cb;
@@ -502,7 +575,14 @@ static int clone_git(struct nd_source *s, const struct nd_project *p,
 		free(url);
 		url = rewritten;
 	}
-	if (fetch_all(&repo, &head, url, s->tmpdir, &c) < 0) {
+	c.ssh_port = ssh_url_port(url);
+	if (fetch_all(&repo, &head, url, s->tmpdir, &c) < 0 && c.hostkey_msg) {
+		r = nd_error_set(err, ND_EAUTH, "cannot clone '%s': %s", shown,
+				 c.hostkey_msg);
+		if (c.hostkey_hint)
+			nd_error_hint(err, "%s", c.hostkey_hint);
+		goto done;
+	} else if (!repo) {
 		const git_error *ge = git_error_last();
 		bool auth = c.auth_asked ||
 			    (ge && ge->message &&
@@ -544,6 +624,8 @@ done:
 	free(tmpl);
 	free(shown);
 	free(head);
+	free(c.hostkey_msg);
+	free(c.hostkey_hint);
 	return r;
 }
 

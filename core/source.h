@@ -79,7 +79,8 @@ int nd_source_prepare(struct nd_source **out, const struct nd_project *p,
 /* Free, removing the clone's folder. NULL-safe. */
 void nd_source_free(struct nd_source *s);
 
-/* A URL with any "user:password@" removed (malloc'd). */
+/* A URL without secrets: https user info removed; an ssh user kept, its
+ * password (if any) removed (malloc'd). */
 char *nd_url_strip_credentials(const char *url);
 
 #endif

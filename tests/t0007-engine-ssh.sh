@@ -6,42 +6,18 @@
 [ -x /usr/sbin/sshd ] || test_skip_all "no sshd (openssh-server)"
 command -v docker >/dev/null || test_skip_all "no docker CLI for dial-stdio"
 
-PORT=$((22000 + $$ % 1000))
 S=$TRASH/ssh
-trap '[ -f "$S/sshd.pid" ] && kill $(cat "$S/sshd.pid") 2>/dev/null' EXIT
+trap 'sshd_stop "$S"' EXIT
+. "$TEST_ROOT/lib-sshd.sh"
 
 test_expect_success 'setup: an sshd on 127.0.0.1 and an ssh wrapper on PATH' '
-	mkdir -p "$S" "$TRASH/bin" /run/sshd &&
-	ssh-keygen -q -t ed25519 -N "" -f "$S/host" &&
-	ssh-keygen -q -t ed25519 -N "" -f "$S/id" &&
-	cp "$S/id.pub" "$S/authorized_keys" &&
-	cat >"$S/sshd_config" <<-EOF &&
-	Port $PORT
-	ListenAddress 127.0.0.1
-	HostKey $S/host
-	PidFile $S/sshd.pid
-	AuthorizedKeysFile $S/authorized_keys
-	PermitRootLogin prohibit-password
-	PasswordAuthentication no
-	StrictModes no
-	UsePAM no
-	EOF
-	/usr/sbin/sshd -f "$S/sshd_config" -E "$S/sshd.log" &&
-	cat >"$S/ssh_config" <<-EOF &&
-	Host *
-	  IdentityFile $S/id
-	  IdentitiesOnly yes
-	  StrictHostKeyChecking no
-	  UserKnownHostsFile $S/known_hosts
-	  LogLevel ERROR
-	EOF
-	printf "#!/bin/sh\nexec /usr/bin/ssh -F %s \"\$@\"\n" "$S/ssh_config" >"$TRASH/bin/ssh" &&
-	chmod +x "$TRASH/bin/ssh" &&
-	nd_wait_for 5 "$TRASH/bin/ssh" -p $PORT root@127.0.0.1 true &&
-	nd_app_init
+	sshd_start "$S" && nd_app_init
 '
 
-export PATH=$TRASH/bin:$PATH
+# the tests run in subshells: give them what sshd_start set
+SSHD_PORT=$((22000 + $$ % 1000))
+PORT=$SSHD_PORT
+export PATH=$S/bin:$PATH
 
 test_expect_success 'version over ssh:// names the engine and negotiates' '
 	nd -H ssh://root@127.0.0.1:$PORT version --json >v.json &&

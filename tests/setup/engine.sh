@@ -32,7 +32,7 @@ readonly PACKAGES=(
 	docker.io debootstrap busybox-static
 	pkg-config gcc make libc6-dev
 	libcurl4-openssl-dev libcjson-dev libyaml-dev libarchive-dev libgit2-dev
-	libssl-dev python3 openssh-server openssh-client time podman
+	libssl-dev libssh2-1-dev python3 openssh-server openssh-client time podman
 	zsh fish man-db groff-base
 	iproute2 curl ca-certificates git openssl
 	procps psmisc util-linux bsdutils bsdextrautils
@@ -92,7 +92,7 @@ pkg_installed() {
 if [ "${ND_SETUP_PROFILE:-}" = demo ]; then
 	PACKAGES_WANTED=(docker.io debootstrap pkg-config gcc make libc6-dev
 		libcurl4-openssl-dev libcjson-dev libyaml-dev libarchive-dev
-		libgit2-dev libssl-dev curl ca-certificates iproute2)
+		libgit2-dev libssl-dev libssh2-1-dev curl ca-certificates iproute2)
 else
 	PACKAGES_WANTED=("${PACKAGES[@]}")
 fi
