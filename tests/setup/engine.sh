@@ -28,6 +28,8 @@ readonly VERBOSE=${ND_TEST_VERBOSE:-0}
 
 # Packages the test suite (build, unit tests, completions, man page, e2e) uses.
 #   bsdextrautils -> hexdump, column;  bsdutils (essential) -> script
+#   docker-registry, apache2-utils (htpasswd) -> the private registry of the
+#   pull/push tests (TESTBED.md §2); policy-rc.d keeps its service stopped
 readonly PACKAGES=(
 	docker.io debootstrap busybox-static
 	pkg-config gcc make libc6-dev
@@ -36,6 +38,7 @@ readonly PACKAGES=(
 	zsh fish man-db groff-base
 	iproute2 curl ca-certificates git openssl
 	procps psmisc util-linux bsdutils bsdextrautils
+	docker-registry apache2-utils
 )
 
 say() { printf 'engine.sh: %s\n' "$*" >&2; }
