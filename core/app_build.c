@@ -6,6 +6,7 @@
 #include "core/hooks.h"
 #include "core/ignore.h"
 #include "core/project.h"
+#include "core/registry_auth.h"
 #include "core/source.h"
 #include "buildpacks/plan.h"
 #include "docker/api.h"
@@ -643,13 +644,67 @@ static int run_hook(struct ab *b, const char *tag, struct nd_error *err)
 	return r;
 }
 
+/*
+ * X-Registry-Config: the credentials (core/registry_auth.h) of the
+ * registries the Dockerfile's FROM and COPY --from images come from, so
+ * that a base image on a private registry can be pulled; every known
+ * credential when a reference holds a variable that cannot be resolved,
+ * as the docker CLI always does. NULL ("e30=") when nothing is configured.
+ * A credential that cannot be had is a warning: a public base still builds.
+ */
+static char *registry_config(struct ab *b, const struct target *t)
+{
+	struct nd_docker_config cfg = ND_DOCKER_CONFIG_INIT;
+	struct nd_error err = ND_ERROR_INIT;
+	struct nd_strvec hosts = ND_STRVEC_INIT;
+	struct nd_buf failed = ND_BUF_INIT;
+	char *text = NULL, *hdr = NULL, *w;
+	bool unresolved = true, big;
+
+	if (nd_docker_config_load(&cfg, &err) < 0) {
+		w = nd_xprintf("no registry credentials for the build: %s", err.msg);
+		ev(b, ND_AB_WARNING, w);
+		free(w);
+		goto done;
+	}
+	if (!cfg.file && !cfg.env)
+		goto done;
+	if (t->ctx->dockerfile_text) {
+		text = nd_strdup(t->ctx->dockerfile_text);
+	} else {
+		char *path = nd_xprintf("%s/%s", t->ctx->dir, t->ctx->dockerfile);
+
+		text = read_capped(path, DOCKERFILE_CAP, &big);
+		free(path);
+	}
+	if (text)
+		nd_dockerfile_registries(&hosts, &unresolved, text, &b->args);
+	hdr = nd_registry_config_header(&cfg, &hosts, unresolved, &failed);
+	for (char *line = failed.buf, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		w = nd_xprintf("no registry credentials for the build: %s", line);
+		ev(b, ND_AB_WARNING, w);
+		free(w);
+	}
+done:
+	free(text);
+	nd_strvec_release(&hosts);
+	nd_buf_release(&failed);
+	nd_error_release(&err);
+	nd_docker_config_release(&cfg);
+	return hdr;
+}
+
 static int build_target(struct ab *b, struct target *t, const char *tag,
 			struct nd_error *err)
 {
 	struct nd_build_opts bo = { 0 };
 	struct nd_build_log local_log = { 0 };
 	const char *tags[2] = { t->image, NULL };
-	char *id = NULL;
+	char *id = NULL, *regcfg;
 	int r;
 
 	make_labels(b, t, tag);
@@ -667,10 +722,15 @@ static int build_target(struct ab *b, struct target *t, const char *tag,
 	bo.on_event = on_build;
 	bo.ud = b;
 	bo.secrets = (const char *const *)b->secrets.items;
+	regcfg = registry_config(b, t);
+	bo.registry_config = regcfg;
 	if (b->o->log)
 		nd_build_log_release(b->o->log);
 	r = nd_image_build(b->e, &bo, b->o->log ? b->o->log : &local_log, &id,
 			   err);
+	if (regcfg)
+		explicit_bzero(regcfg, strlen(regcfg));
+	free(regcfg);
 	nd_build_log_release(&local_log);
 	emit_warnings(b);
 	if (r < 0) {
