@@ -16,7 +16,7 @@ static const struct nd_opt pull_opts[] = {
 			  ND_ARG_TEXT,
 			  "pull from this registry prefix instead of image.registry"),
 	ND_OPT_LIST_ROW(0, "service", &opt_services, "NAME", ND_ARG_TEXT,
-			"a compose app: pull the image of this service (<image.name>-NAME); repeatable"),
+			"a compose app: pull the image of this service (<image.name>-NAME)"),
 	ND_OPT_END_ROW,
 };
 

@@ -24,8 +24,8 @@ _nextdeploy_opts() {
 	'plan') _nd_r='--dockerfile -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'prune') _nd_r='--keep --all --until --min-age --volumes -n --dry-run -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'ps') _nd_r='-a --all -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'pull') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'push') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'pull') _nd_r='--registry --service -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'push') _nd_r='--registry --latest -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'releases') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'restart') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'rollback') _nd_r='--lock-wait --break-lock -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
@@ -81,6 +81,10 @@ _nextdeploy_optkind() {
 	'prune'/--volumes) _nd_r=; return ;;
 	'prune'/-n|'prune'/--dry-run) _nd_r=; return ;;
 	'ps'/-a|'ps'/--all) _nd_r=; return ;;
+	'pull'/--registry) _nd_r='text'; return ;;
+	'pull'/--service) _nd_r='text'; return ;;
+	'push'/--registry) _nd_r='text'; return ;;
+	'push'/--latest) _nd_r=; return ;;
 	'rollback'/--lock-wait) _nd_r='duration'; return ;;
 	'rollback'/--break-lock) _nd_r=; return ;;
 	'run'/--build) _nd_r=; return ;;
@@ -123,6 +127,14 @@ _nextdeploy_arg() {
 	'ps')
 		case $2 in
 		0) _nd_r='service' ;;
+		esac ;;
+	'pull')
+		case $2 in
+		0) _nd_r='text' ;;
+		esac ;;
+	'push')
+		case $2 in
+		0) _nd_r='release' ;;
 		esac ;;
 	'rollback')
 		case $2 in

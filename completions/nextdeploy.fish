@@ -36,9 +36,9 @@ function __nextdeploy_valopts
         case 'ps'
             printf '%s\n' -f --file -C -H --host
         case 'pull'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' --registry --service -f --file -C -H --host
         case 'push'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' --registry -f --file -C -H --host
         case 'releases'
             printf '%s\n' -f --file -C -H --host
         case 'restart'
@@ -386,6 +386,8 @@ complete -c nextdeploy -n '__nextdeploy_at "ps"' -l version -d 'print the client
 complete -c nextdeploy -n '__nextdeploy_at "ps"' -s h -l help -d 'show help'
 complete -c nextdeploy -n '__nextdeploy_arg "ps" 0' -x -a '(__nextdeploy_dynamic services)' -d 'SERVICE'
 
+complete -c nextdeploy -n '__nextdeploy_at "pull"' -l registry -x -d 'pull from this registry prefix instead of image.registry'
+complete -c nextdeploy -n '__nextdeploy_at "pull"' -l service -x -d 'a compose app: pull the image of this service (<image.name>-NAME)'
 complete -c nextdeploy -n '__nextdeploy_at "pull"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "pull"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "pull"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'
@@ -395,7 +397,10 @@ complete -c nextdeploy -n '__nextdeploy_at "pull"' -s v -l verbose -d 'more outp
 complete -c nextdeploy -n '__nextdeploy_at "pull"' -l no-color -d 'never color the output (also NO_COLOR=1)'
 complete -c nextdeploy -n '__nextdeploy_at "pull"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "pull"' -s h -l help -d 'show help'
+complete -c nextdeploy -n '__nextdeploy_arg "pull" 0' -x -d 'RELEASE'
 
+complete -c nextdeploy -n '__nextdeploy_at "push"' -l registry -x -d 'push to this registry prefix instead of image.registry'
+complete -c nextdeploy -n '__nextdeploy_at "push"' -l latest -d 'also push the release as the tag latest (what \'nextdeploy pull\' fetches by default)'
 complete -c nextdeploy -n '__nextdeploy_at "push"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "push"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "push"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'
@@ -405,6 +410,7 @@ complete -c nextdeploy -n '__nextdeploy_at "push"' -s v -l verbose -d 'more outp
 complete -c nextdeploy -n '__nextdeploy_at "push"' -l no-color -d 'never color the output (also NO_COLOR=1)'
 complete -c nextdeploy -n '__nextdeploy_at "push"' -l version -d 'print the client version and exit'
 complete -c nextdeploy -n '__nextdeploy_at "push"' -s h -l help -d 'show help'
+complete -c nextdeploy -n '__nextdeploy_arg "push" 0' -x -k -a '(__nextdeploy_dynamic releases)' -d 'RELEASE'
 
 complete -c nextdeploy -n '__nextdeploy_at "releases"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "releases"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
