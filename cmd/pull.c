@@ -150,6 +150,18 @@ static int inspect_pulled(struct nd_engine *e, const struct nd_project *proj,
 		goto done;
 	cfg = cJSON_GetObjectItemCaseSensitive(img, "Config");
 	p->image_id = nd_strdup(nd_json_str(img, "Id") ?: "");
+	if (!p->res.digest) {
+		/* Podman's stream has no "Digest:" line: RepoDigests has it */
+		const cJSON *d;
+		size_t rl = strlen(p->repo);
+
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(img, "RepoDigests"))
+			if (cJSON_IsString(d) && !strncmp(d->valuestring, p->repo, rl) &&
+			    d->valuestring[rl] == '@') {
+				p->res.digest = nd_strdup(d->valuestring + rl + 1);
+				break;
+			}
+	}
 	app = nd_json_label(cfg, "nextdeploy.app");
 	rel = nd_json_label(cfg, "nextdeploy.release");
 	if (!nd_streq(app, proj->app)) {
