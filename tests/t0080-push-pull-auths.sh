@@ -169,7 +169,9 @@ test_expect_success 'DOCKER_AUTH_CONFIG comes before config.json' '
 	test_grep "^debug: credentials for $REG: DOCKER_AUTH_CONFIG" ../err &&
 	test_grep "^$REPO:$rel@sha256:" ../out &&
 	DOCKER_AUTH_CONFIG="{\"auths\":{\"$REG\":{\"username\":\"nduser\",\"password\":\"ndpass\"}}}" \
-		nd pull "$rel" >../out 2>../err &&
+		NEXTDEPLOY_TRACE=1 nd pull "$rel" >../out 2>../err &&
+	test_grep "X-Registry-Auth: \*+" ../err &&
+	test_grep -v "ndpass" ../err &&
 	DOCKER_AUTH_CONFIG="{\"auths\":" test_expect_code 2 nd pull "$rel" >../out 2>../err &&
 	test_grep "^error: registry credentials for .$REG.: DOCKER_AUTH_CONFIG is not valid JSON" ../err
 '
