@@ -257,6 +257,8 @@ void nd_registry_cred_release(struct nd_registry_cred *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static void wipe_json(cJSON *o);
+
 /* --- the configuration --- */
 
 static void pos_of(const char *text, const char *at, int *line, int *col)
@@ -412,6 +414,9 @@ void nd_docker_config_release(struct nd_docker_config *cfg)
 	if (!cfg)
 		return;
 	free(cfg->path);
+	/* the trees hold auth fields and passwords */
+	wipe_json(cfg->file);
+	wipe_json(cfg->env);
 	cJSON_Delete(cfg->file);
 	cJSON_Delete(cfg->env);
 	memset(cfg, 0, sizeof(*cfg));
