@@ -173,8 +173,17 @@ void nd_df_run_user(struct nd_buf *b, const char *cmd);
  */
 void nd_df_write_file(struct nd_buf *b, const char *path,
 		      const struct nd_strvec *lines);
-/* ARG lines for build.args (names were checked). */
-void nd_df_args(struct nd_buf *b, const struct nd_bp *bp);
+/*
+ * What every stage but the final (runtime) one declares, right after its
+ * FROM and setup: the LABEL nextdeploy.managed="true", nextdeploy.app and
+ * nextdeploy.stage="<stage>" -- so the stage's untagged image (the build
+ * cache of the dependency install) is the project's, and `prune` can find
+ * it -- then one ARG line per build.args name (names were checked).
+ * Nothing without a project (bp->p NULL: `init`). The final stage starts
+ * from a new FROM and never inherits these labels.
+ */
+void nd_df_stage_prelude(struct nd_buf *b, const struct nd_bp *bp,
+			 const char *stage);
 /* CMD for the plan's start argv. */
 void nd_df_cmd(struct nd_buf *b, const struct nd_plan *plan);
 /* The non-root user every runtime stage ends with. */

@@ -203,7 +203,7 @@ int nd_bp_go_plan(struct nd_bp *bp, struct nd_error *err)
 	nd_buf_addf(&b, "FROM %s AS build\n", plan->base_image);
 	nd_buf_adds(&b, "WORKDIR /src\n");
 	nd_buf_adds(&b, "ENV CGO_ENABLED=0\n");
-	nd_df_args(&b, bp);
+	nd_df_stage_prelude(&b, bp, "build");
 	nd_buf_addf(&b, "COPY go.mod%s ./\n", nd_bp_file(bp, "go.sum") ? " go.sum" : "");
 	if (plan->install_cmd)
 		nd_df_run(&b, plan->install_cmd, bp->install_user);

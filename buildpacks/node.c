@@ -447,7 +447,7 @@ static void build_stage(struct nd_bp *bp, const struct node_ctx *n,
 	nd_buf_addf(b, "FROM %s AS build\n", plan->base_image);
 	nd_buf_adds(b, "WORKDIR /app\n");
 	nd_buf_adds(b, "ENV CI=true \\\n    NPM_CONFIG_UPDATE_NOTIFIER=false \\\n    NPM_CONFIG_FUND=false\n");
-	nd_df_args(b, bp);
+	nd_df_stage_prelude(b, bp, "build");
 	if (n->corepack) {
 		if (n->pm_version)
 			nd_buf_addf(b, "RUN corepack enable && corepack prepare %s@%s --activate\n",

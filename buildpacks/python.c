@@ -546,7 +546,7 @@ int nd_bp_python_plan(struct nd_bp *bp, struct nd_error *err)
 	nd_buf_addf(&b, "FROM %s AS build\n", plan->base_image);
 	nd_buf_adds(&b, "WORKDIR /app\n");
 	nd_buf_adds(&b, "ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \\\n    PIP_NO_CACHE_DIR=1 \\\n    PYTHONDONTWRITEBYTECODE=1\n");
-	nd_df_args(&b, bp);
+	nd_df_stage_prelude(&b, bp, "build");
 	nd_buf_adds(&b, "RUN python3 -m venv /opt/venv\n");
 	nd_buf_adds(&b, "ENV VIRTUAL_ENV=/opt/venv \\\n    PATH=/opt/venv/bin:$PATH\n");
 	if (bp->install_user || !plan->install_cmd) {

@@ -156,7 +156,7 @@ int nd_bp_rust_plan(struct nd_bp *bp, struct nd_error *err)
 	nd_df_header(&b, plan);
 	nd_buf_addf(&b, "FROM %s AS build\n", plan->base_image);
 	nd_buf_adds(&b, "WORKDIR /src\n");
-	nd_df_args(&b, bp);
+	nd_df_stage_prelude(&b, bp, "build");
 	if (plan->install_cmd && bp->install_user) {
 		nd_buf_adds(&b, "COPY . .\n");
 		nd_df_run(&b, plan->install_cmd, true);

@@ -247,7 +247,7 @@ int nd_bp_static_plan(struct nd_bp *bp, const char *build_stage,
 	} else {
 		stage = "site";
 		nd_buf_addf(&b, "FROM %s AS site\n", plan->runtime_image);
-		nd_df_args(&b, bp);
+		nd_df_stage_prelude(&b, bp, "site");
 		if (!strcmp(root, ".")) {
 			nd_buf_adds(&b, "COPY . /site\n");
 			nd_buf_adds(&b, "RUN cd /site && rm -rf nextdeploy.yml nextdeploy.yaml Staticfile Staticfile.auth Procfile .nextdeploy \\\n && chmod -R a+rX /site\n");

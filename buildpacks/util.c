@@ -758,12 +758,38 @@ void nd_df_write_file(struct nd_buf *b, const char *path,
 	free(dir);
 }
 
-void nd_df_args(struct nd_buf *b, const struct nd_bp *bp)
+/*
+ * A LABEL value in double quotes: the Dockerfile parser takes backslash
+ * escapes and substitutes $VARIABLES inside them, so \\, " and $ are
+ * escaped. A control character cannot be written in a LABEL line at all;
+ * the values here are validated names, so one never comes, but it would be
+ * dropped rather than break the line.
+ */
+static void df_label_value(struct nd_buf *b, const char *s)
+{
+	nd_buf_addch(b, '"');
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			continue;
+		if (*s == '\\' || *s == '"' || *s == '$')
+			nd_buf_addch(b, '\\');
+		nd_buf_addch(b, *s);
+	}
+	nd_buf_addch(b, '"');
+}
+
+void nd_df_stage_prelude(struct nd_buf *b, const struct nd_bp *bp,
+			 const char *stage)
 {
 	size_t i;
 
 	if (!bp->p)
 		return;
+	nd_buf_adds(b, "LABEL nextdeploy.managed=\"true\" nextdeploy.app=");
+	df_label_value(b, bp->p->app);
+	nd_buf_adds(b, " nextdeploy.stage=");
+	df_label_value(b, stage);
+	nd_buf_addch(b, '\n');
 	for (i = 0; i < bp->p->build.args.nr; i++)
 		nd_buf_addf(b, "ARG %s\n", bp->p->build.args.items[i].key);
 }

@@ -70,6 +70,52 @@ static bool json_subset(const cJSON *want, const cJSON *actual, char *where,
 	return cJSON_Compare(want, actual, true);
 }
 
+/*
+ * Every stage but the final one labels its image as the app's build stage
+ * (prune finds the build cache by it); the final stage, a new FROM, has
+ * no such LABEL, so the release image never carries nextdeploy.stage.
+ */
+static void check_stage_labels(const char *name, const char *df,
+			       const char *app)
+{
+	const char *p = df, *next;
+	int stages = 0;
+
+	while ((p = strstr(p, "FROM "))) {
+		const char *as = strstr(p, " AS "), *eol = strchr(p, '\n');
+		char *stage, *want;
+		size_t len;
+
+		next = strstr(p + 5, "\nFROM ");
+		len = next ? (size_t)(next - p) : strlen(p);
+		if (!as || !eol || as > eol) {
+			UNIT_FAIL("%s: a stage without a name", name);
+			return;
+		}
+		stage = nd_strndup(as + 4, (size_t)(eol - as - 4));
+		want = nd_xprintf("\nLABEL nextdeploy.managed=\"true\" "
+				  "nextdeploy.app=\"%s\" nextdeploy.stage=\"%s\"\n",
+				  app, stage);
+		if (next) {
+			char *section = nd_strndup(p, len);
+
+			if (!strstr(section, want))
+				UNIT_FAIL("%s: stage '%s' lacks its labels", name, stage);
+			free(section);
+		} else if (strstr(p, "nextdeploy.stage") || strstr(p, "\nLABEL ")) {
+			UNIT_FAIL("%s: the final stage '%s' has nextdeploy labels",
+				  name, stage);
+		}
+		free(stage);
+		free(want);
+		stages++;
+		if (!next)
+			break;
+		p = next + 1;
+	}
+	CHECK(stages >= 2);
+}
+
 static void check_case(const char *name)
 {
 	char *dir = nd_xprintf(CASES "/%s", name), *p;
@@ -155,6 +201,7 @@ static void check_case(const char *name)
 		}
 		/* the OCI labels are the build's, never in the Dockerfile */
 		CHECK(!strstr(plan->dockerfile, "org.opencontainers"));
+		check_stage_labels(name, plan->dockerfile, proj->app);
 	}
 done:
 	nd_plan_free(plan);
@@ -214,6 +261,9 @@ TEST(deterministic)
 	CHECK_INT(nd_plan_make(&b, NULL, src, &err), 0);
 	if (a && b)
 		CHECK_STR(a->dockerfile, b->dockerfile);
+	/* without a project (init) there is no app to label stages with */
+	if (a)
+		CHECK(!strstr(a->dockerfile, "LABEL"));
 	nd_plan_free(a);
 	nd_plan_free(b);
 }

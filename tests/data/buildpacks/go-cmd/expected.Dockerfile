@@ -2,6 +2,7 @@
 FROM golang:1.22.3-bookworm AS build
 WORKDIR /src
 ENV CGO_ENABLED=0
+LABEL nextdeploy.managed="true" nextdeploy.app="golden" nextdeploy.stage="build"
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .

@@ -2,6 +2,7 @@
 FROM golang:1.19-bookworm AS build
 WORKDIR /src
 ENV CGO_ENABLED=0
+LABEL nextdeploy.managed="true" nextdeploy.app="golden" nextdeploy.stage="build"
 COPY go.mod ./
 COPY . .
 RUN go build -trimpath -tags timetzdata -ldflags="-s -w" -o /out/app .

@@ -4,6 +4,7 @@ WORKDIR /app
 ENV CI=true \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false
+LABEL nextdeploy.managed="true" nextdeploy.app="golden" nextdeploy.stage="build"
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev
 COPY . .

@@ -4,6 +4,7 @@ WORKDIR /app
 ENV CI=true \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false
+LABEL nextdeploy.managed="true" nextdeploy.app="golden" nextdeploy.stage="build"
 RUN corepack enable && corepack prepare pnpm@8.15.4 --activate
 COPY package.json pnpm-lock.yaml ./
 RUN pnpm install --frozen-lockfile

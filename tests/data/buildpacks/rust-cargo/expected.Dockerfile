@@ -1,6 +1,7 @@
 # Synthesized by nextdeploy (rust, cargo). 'nextdeploy plan' says why.
 FROM rust:1.63-bookworm AS build
 WORKDIR /src
+LABEL nextdeploy.managed="true" nextdeploy.app="golden" nextdeploy.stage="build"
 COPY . .
 RUN cargo build --release --locked
 

@@ -1,6 +1,7 @@
 # Synthesized by nextdeploy (rust, cargo). 'nextdeploy plan' says why.
 FROM rust:1.75.0-bookworm AS build
 WORKDIR /src
+LABEL nextdeploy.managed="true" nextdeploy.app="golden" nextdeploy.stage="build"
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src && echo 'fn main() {}' >src/main.rs \
  && cargo build --release --locked \

@@ -1,5 +1,6 @@
 # Synthesized by nextdeploy (static). 'nextdeploy plan' says why.
 FROM nginx:1.27-alpine AS site
+LABEL nextdeploy.managed="true" nextdeploy.app="golden" nextdeploy.stage="site"
 COPY . /site
 RUN cd /site && rm -rf nextdeploy.yml nextdeploy.yaml Staticfile Staticfile.auth Procfile .nextdeploy \
  && chmod -R a+rX /site

@@ -1,5 +1,6 @@
 # Synthesized by nextdeploy (static). 'nextdeploy plan' says why.
 FROM nginx:1.27-alpine AS site
+LABEL nextdeploy.managed="true" nextdeploy.app="golden" nextdeploy.stage="site"
 COPY public /site
 RUN chmod -R a+rX /site
 RUN ["/bin/sh", "-c", "mkdir -p /nd && printf '%s\\n' \"$@\" >/nd/nginx.conf", "sh", \
