@@ -20,6 +20,8 @@
 static char dirs[MAX_DIRS][PATH_MAX];
 static volatile sig_atomic_t dir_used[MAX_DIRS];
 static void (*volatile interrupt_hook)(void);
+static volatile sig_atomic_t defer_depth;
+volatile sig_atomic_t nd_cleanup_signal;
 
 struct linux_dirent64 {
 	uint64_t d_ino;
@@ -113,7 +115,32 @@ static void on_signal(int sig)
 {
 	nd_cleanup_run();
 	signal(sig, SIG_DFL);
+	if (defer_depth > 0) {
+		/* the code inside unwinds, then nd_cleanup_defer_end() raises */
+		if (!nd_cleanup_signal)
+			nd_cleanup_signal = sig;
+		return;
+	}
 	raise(sig);
+}
+
+void nd_cleanup_defer_begin(void)
+{
+	defer_depth++;
+}
+
+void nd_cleanup_defer_end(void)
+{
+	int sig;
+
+	if (defer_depth > 0)
+		defer_depth--;
+	sig = nd_cleanup_signal;
+	if (defer_depth == 0 && sig) {
+		fflush(NULL);
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
 }
 
 void nd_cleanup_install(void)

@@ -4,6 +4,8 @@
 
 #include "core/common.h"
 
+#include <signal.h>
+
 /*
  * Temporary folders that must not outlive the process, even on Ctrl-C
  * (libgit2's cli cmd_clone.c does the same for a half-made clone).
@@ -30,6 +32,32 @@ void nd_cleanup_forget_dir(const char *path);
 void nd_cleanup_set_interrupt_hook(void (*fn)(void));
 /* What the handler does: remove the registered folders, run the hook. */
 void nd_cleanup_run(void);
+
+/*
+ * Deferred signals, for what a handler cannot undo itself: an object on
+ * the engine (the build and prune markers of core/marker.h) is removed by
+ * an HTTP request, and nothing of libcurl is async-signal-safe.
+ *
+ * Between nd_cleanup_defer_begin() and nd_cleanup_defer_end() (they nest)
+ * the handler still removes the folders and runs the hook, then only
+ * records the signal in nd_cleanup_signal and restores the default
+ * action, so a second signal kills the process at once (the marker is then
+ * left behind; core/marker.h says why that is harmless). The code inside
+ * polls nd_cleanup_signal: engine requests take it as their cancel flag
+ * (struct nd_req.cancel: a running build stops within about a second),
+ * waits look at it between short sleeps. It unwinds through its ordinary
+ * cleanup, which removes the marker over HTTP from normal context, and the
+ * outermost nd_cleanup_defer_end() re-raises the recorded signal with its
+ * default action: the process dies of it as it did before markers
+ * existed (exit status 130 after SIGINT, 143 after SIGTERM), only later.
+ *
+ * A command with its own handler never sets nd_cleanup_signal; its code
+ * then runs on to its normal end, which removes the marker too.
+ */
+extern volatile sig_atomic_t nd_cleanup_signal;
+void nd_cleanup_defer_begin(void);
+/* Ends a deferral; the outermost one re-raises a recorded signal. */
+void nd_cleanup_defer_end(void);
 
 /*
  * Remove path and everything under it, never following symbolic links.

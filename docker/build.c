@@ -474,13 +474,14 @@ int nd_image_build(struct nd_engine *e, const struct nd_build_opts *o,
 	req.write_ud = &j;
 	req.headers = headers;
 	req.secrets = o->secrets;
+	req.cancel = o->cancel;
 	r = nd_engine_request(e, &req, NULL, err);
 	/* the engine went away or refused: stop the producer (EPIPE) */
 	close(u.rfd);
 	u.rfd = -1;
 	join_producer(&u);
 	if (r < 0) {
-		if (u.failed)
+		if (u.failed || r == ND_EINTERRUPTED)
 			goto done;
 		if (jerr.code) {
 			nd_error_move(err, &jerr);

@@ -6,6 +6,8 @@
 #include "core/error.h"
 #include "core/kv.h"
 
+#include <signal.h>
+
 struct nd_engine;
 
 /*
@@ -85,6 +87,9 @@ struct nd_build_opts {
 	void *ud;
 	/* values never to show: masked in events, the log and errors */
 	const char *const *secrets;
+	/* non-zero stops the build (the engine cancels it when we hang up):
+	 * ND_EINTERRUPTED; may be NULL */
+	const volatile sig_atomic_t *cancel;
 };
 
 /*

@@ -716,6 +716,19 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *ud)
 	return len;
 }
 
+/* libcurl calls it about once a second even when nothing moves */
+static int cancel_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+		     curl_off_t ultotal, curl_off_t ulnow)
+{
+	const volatile sig_atomic_t *cancel = ud;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return *cancel ? 1 : 0;
+}
+
 static bool contains_ci(const char *hay, const char *needle)
 {
 	return hay && strcasestr(hay, needle);
@@ -850,6 +863,8 @@ int nd_engine_request(struct nd_engine *e, const struct nd_req *req,
 		resp = &local;
 	nd_buf_init(&resp->body, req->max_body ? req->max_body :
 						 DEFAULT_BODY_CAP);
+	if (req->cancel && *req->cancel)
+		return nd_error_set(err, ND_EINTERRUPTED, "interrupted");
 	if (e->kind == ND_ENGINE_SSH && e->ssh_relay_pid < 0 &&
 	    (r = start_ssh_relay(e, err)) < 0)
 		return r;
@@ -909,10 +924,20 @@ int nd_engine_request(struct nd_engine *e, const struct nd_req *req,
 	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, &x);
 	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, &x);
+	if (req->cancel) {
+		curl_easy_setopt(e->curl, CURLOPT_XFERINFOFUNCTION, cancel_cb);
+		curl_easy_setopt(e->curl, CURLOPT_XFERINFODATA,
+				 (void *)req->cancel);
+		curl_easy_setopt(e->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 
 	rc = curl_easy_perform(e->curl);
 	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
+	if (req->cancel && *req->cancel) {
+		r = nd_error_set(err, ND_EINTERRUPTED, "interrupted");
+		goto done;
+	}
 	if (x.aborted) {
 		/* the callback stopped the transfer and set its own error */
 		r = ND_EGENERIC;

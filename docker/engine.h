@@ -7,6 +7,7 @@
 #include "core/error.h"
 
 #include <curl/curl.h>
+#include <signal.h>
 
 struct cJSON;
 
@@ -119,6 +120,9 @@ struct nd_req {
 	size_t max_body;    /* cap for resp->body; 0 = 64 MiB */
 	/* print these strings as [redacted] in NEXTDEPLOY_TRACE output */
 	const char *const *secrets;
+	/* when it becomes non-zero (a signal handler sets it), the transfer
+	 * stops within about a second: ND_EINTERRUPTED */
+	const volatile sig_atomic_t *cancel;
 };
 
 struct nd_resp {
