@@ -407,6 +407,13 @@ static void on_build_event(const struct nd_build_event *be)
 static void on_event(const struct nd_app_build_event *ev, void *ud)
 {
 	ND_UNUSED(ud);
+	/* a signal is deferred while the build unwinds: the view was
+	 * cleared by the handler and stays so; only warnings are said */
+	if (nd_cleanup_signal) {
+		if (ev->kind == ND_AB_WARNING)
+			nd_msg_warning("%s", ev->text);
+		return;
+	}
 	switch (ev->kind) {
 	case ND_AB_SOURCE:
 		say(NULL, "%s", ev->text);
@@ -445,6 +452,10 @@ static void on_event(const struct nd_app_build_event *ev, void *ud)
 		clear_region();
 		nd_msg_warning("%s", ev->text);
 		draw(true);
+		break;
+	case ND_AB_WAITING:
+		say(NULL, "%s", ev->text);
+		set_phase("waiting for a prune to finish");
 		break;
 	case ND_AB_BUILD:
 		on_build_event(ev->build);

@@ -149,6 +149,7 @@ static void on_build(const struct nd_app_build_event *ev, void *ud)
 	switch (ev->kind) {
 	case ND_AB_SOURCE:
 	case ND_AB_HOOK:
+	case ND_AB_WAITING:
 		nd_msg_info("%s", ev->text);
 		break;
 	case ND_AB_RELEASE:

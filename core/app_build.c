@@ -2,9 +2,11 @@
 #include "core/common.h"
 #include "core/app_build.h"
 #include "core/buf.h"
+#include "core/cleanup.h"
 #include "core/context.h"
 #include "core/hooks.h"
 #include "core/ignore.h"
+#include "core/marker.h"
 #include "core/project.h"
 #include "core/registry_auth.h"
 #include "core/source.h"
@@ -153,6 +155,8 @@ struct ab {
 	struct nd_kvlist args;
 	char *hash;
 	char config[13]; /* nextdeploy.build-config */
+	struct nd_marker marker; /* the build marker (core/marker.h) */
+	bool deferred;   /* signals deferred while it is held */
 };
 
 static void ev(struct ab *b, enum nd_app_build_event_kind kind,
@@ -724,6 +728,7 @@ static int build_target(struct ab *b, struct target *t, const char *tag,
 	bo.secrets = (const char *const *)b->secrets.items;
 	regcfg = registry_config(b, t);
 	bo.registry_config = regcfg;
+	bo.cancel = &nd_cleanup_signal;
 	if (b->o->log)
 		nd_build_log_release(b->o->log);
 	r = nd_image_build(b->e, &bo, b->o->log ? b->o->log : &local_log, &id,
@@ -741,6 +746,131 @@ static int build_target(struct ab *b, struct target *t, const char *tag,
 	free(t->id);
 	t->id = id;
 	return 0;
+}
+
+/* --- the build marker --- */
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Wait while a prune of the app (or of every app) runs: it may have
+ * decided to remove this app's dangling images before our marker existed
+ * (core/marker.h). Bounded: a prune takes seconds, and one still running
+ * after ND_BUILD_PRUNE_WAIT_S is stuck, not worth failing the build for.
+ */
+static int wait_for_prunes(struct ab *b, struct nd_error *err)
+{
+	double t0 = now_s();
+	bool said = false;
+
+	for (;;) {
+		struct nd_marker_list l = ND_MARKER_LIST_INIT;
+		struct nd_error lerr = ND_ERROR_INIT;
+		const struct nd_marker_info *m = NULL;
+		size_t i;
+		char *who, *whose, *text;
+		bool over;
+
+		if (nd_markers_list(&l, b->e, &b->marker, &lerr) < 0) {
+			text = nd_xprintf("cannot look for a running prune: %s",
+					  lerr.msg);
+			ev(b, ND_AB_WARNING, text);
+			free(text);
+			nd_error_release(&lerr);
+			return 0;
+		}
+		for (i = 0; i < l.n && !m; i++)
+			if (!l.v[i].stale &&
+			    nd_marker_concerns(&l.v[i], ND_MARKER_PRUNE, b->p->app))
+				m = &l.v[i];
+		if (!m) {
+			nd_marker_list_release(&l);
+			return 0;
+		}
+		who = nd_marker_describe(m, (double)time(NULL));
+		whose = strcmp(m->app, ND_MARKER_ALL_APPS) ?
+				nd_xprintf("'%s'", m->app) :
+				nd_strdup("every app");
+		over = now_s() - t0 >= ND_BUILD_PRUNE_WAIT_S;
+		if (over)
+			text = nd_xprintf("a prune of %s still runs after %d seconds (%s): building anyway",
+					  whose, ND_BUILD_PRUNE_WAIT_S, who);
+		else if (!said)
+			text = nd_xprintf("waiting for a prune of %s to finish (%s)",
+					  whose, who);
+		else
+			text = NULL;
+		if (text)
+			ev(b, over ? ND_AB_WARNING : ND_AB_WAITING, text);
+		said = true;
+		free(text);
+		free(who);
+		free(whose);
+		nd_marker_list_release(&l);
+		if (over)
+			return 0;
+		for (i = 0; i < 5; i++) {
+			if (nd_cleanup_signal)
+				return nd_error_set(err, ND_EINTERRUPTED,
+						    "interrupted");
+			sleep_ms(100);
+		}
+	}
+}
+
+/*
+ * Before the context goes out: the marker that tells prunes a build of
+ * this app runs, then a wait for prunes that started first. From here on
+ * a signal is deferred until the marker is removed (core/cleanup.h). A
+ * marker the engine refuses is a warning: the build goes on, protected
+ * only by prune's age margin.
+ */
+static int mark_build(struct ab *b, struct nd_error *err)
+{
+	struct nd_error merr = ND_ERROR_INIT;
+
+	nd_cleanup_defer_begin();
+	b->deferred = true;
+	if (nd_marker_create(&b->marker, b->e, ND_MARKER_BUILD, b->p->app,
+			     &merr) < 0) {
+		char *text = nd_xprintf("cannot mark the build on the engine (%s): a prune running meanwhile may remove the stage images it reuses",
+					merr.msg);
+
+		ev(b, ND_AB_WARNING, text);
+		free(text);
+		nd_error_release(&merr);
+		return 0;
+	}
+	return wait_for_prunes(b, err);
+}
+
+/* On every path: the marker goes, then a deferred signal is raised. */
+static void unmark_build(struct ab *b)
+{
+	struct nd_error merr = ND_ERROR_INIT;
+
+	if (b->marker.name) {
+		char *name = nd_strdup(b->marker.name);
+
+		if (nd_marker_remove(&b->marker, &merr) < 0) {
+			char *text = nd_xprintf("cannot remove the build marker '%s': %s",
+						name, merr.msg);
+
+			ev(b, ND_AB_WARNING, text);
+			free(text);
+		}
+		free(name);
+		nd_error_release(&merr);
+	}
+	if (b->deferred) {
+		b->deferred = false;
+		nd_cleanup_defer_end();
+	}
 }
 
 static void free_targets(struct ab *b)
@@ -824,7 +954,13 @@ int nd_app_build(struct nd_engine *e, const struct nd_project *p,
 	}
 	if (!o->no_hooks && (r = run_hook(&b, tag, err)) < 0)
 		goto done;
+	if ((r = mark_build(&b, err)) < 0)
+		goto done;
 	for (i = 0; i < b.nt; i++) {
+		if (nd_cleanup_signal) {
+			r = nd_error_set(err, ND_EINTERRUPTED, "interrupted");
+			goto done;
+		}
 		if ((r = build_target(&b, &b.t[i], tag, err)) < 0)
 			goto done;
 		out.context_bytes += b.t[i].sent;
@@ -859,5 +995,7 @@ done:
 	nd_kvlist_release(&b.args);
 	free(b.hash);
 	free(tag);
+	/* last: a deferred signal is raised here, after all of the above */
+	unmark_build(&b);
 	return r;
 }

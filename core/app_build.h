@@ -41,6 +41,15 @@ struct nd_source_progress;
  *      opts.force, opts.no_cache or opts.pull (which ask for a new build);
  *   5. the pre-build hook (core/hooks.h), in the source folder, unless
  *      opts.no_hooks; it may change files, but the tag is already set;
+ *   5b. the build marker (core/marker.h): a volume that tells a prune
+ *      running meanwhile to leave this app's images alone, made before
+ *      the context is sent; then, while a prune of the app (or of every
+ *      app) that started first still runs, a wait (ND_AB_WAITING, polled
+ *      every half second, at most ND_BUILD_PRUNE_WAIT_S, then a warning
+ *      and the build goes on). The marker is removed on every path; from
+ *      its creation to its removal SIGINT/SIGTERM/SIGHUP are deferred
+ *      (core/cleanup.h): the build is cancelled within about a second,
+ *      the marker removed, then the signal raised again;
  *   6. the build (docker/build.h), tagged <image>:<tag>, where <image> is
  *      [image.registry/]image.name (default: the app name), with the
  *      labels of HACKING.md "Image labels": the plan's (nextdeploy.port
@@ -64,6 +73,9 @@ struct nd_source_progress;
  * This code never prints: it reports through opts.on_event.
  */
 
+/* How long a build waits for a running prune of its app. */
+#define ND_BUILD_PRUNE_WAIT_S 120
+
 enum nd_app_build_event_kind {
 	ND_AB_SOURCE,  /* text: "cloning URL", "using FOLDER" */
 	ND_AB_CLONE,   /* clone: clone progress */
@@ -73,6 +85,7 @@ enum nd_app_build_event_kind {
 	ND_AB_SKIPPED, /* text: the image reference, already built */
 	ND_AB_HOOK,    /* text: the hook about to run ("pre-build") */
 	ND_AB_WARNING, /* text: a warning (a skipped special file, ...) */
+	ND_AB_WAITING, /* text: waiting for a prune to finish (once) */
 	ND_AB_BUILD,   /* build: an event of the build stream */
 };
 
