@@ -260,6 +260,64 @@ static double image_size(const cJSON *df, const cJSON *img, const char *id)
 	return -1;
 }
 
+static bool building(const struct nd_prune_input *in, const char *app)
+{
+	return in->building && app &&
+	       (nd_strvec_contains(in->building, "*") ||
+		nd_strvec_contains(in->building, app));
+}
+
+/* The newest dangling stage image of each app and stage: "app\nstage\nid". */
+static void newest_stages(struct nd_strvec *out, const cJSON *images,
+			  const struct nd_prune_opts *o)
+{
+	struct newest {
+		char *key;
+		const char *id;
+		double created;
+	} *v = NULL;
+	size_t n = 0, i;
+	const cJSON *img;
+
+	cJSON_ArrayForEach(img, images) {
+		struct nd_strvec tags = ND_STRVEC_INIT;
+		const char *stage = label(img, "nextdeploy.stage");
+		const char *id = nd_json_str(img, "Id");
+		double created = nd_json_num(img, "Created", 0);
+		char *key;
+
+		tags_of(&tags, img);
+		if (!id || !stage || tags.nr || !ours(img, o->app)) {
+			nd_strvec_release(&tags);
+			continue;
+		}
+		nd_strvec_release(&tags);
+		key = nd_xprintf("%s\n%s", label(img, "nextdeploy.app"), stage);
+		for (i = 0; i < n && strcmp(v[i].key, key); i++)
+			;
+		if (i == n) {
+			v = nd_realloc(v, (n + 1) * sizeof(*v));
+			v[n].key = key;
+			v[n].id = id;
+			v[n++].created = created;
+			continue;
+		}
+		free(key);
+		/* the same second: the greater ID, so the choice is stable */
+		if (created > v[i].created ||
+		    (created == v[i].created && strcmp(id, v[i].id) > 0)) {
+			v[i].id = id;
+			v[i].created = created;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		nd_strvec_push_nodup(out, nd_xprintf("%s\n%s", v[i].key,
+						     bare_id(v[i].id)));
+		free(v[i].key);
+	}
+	free(v);
+}
+
 static bool has_children(const cJSON *all_images, const char *id)
 {
 	const cJSON *i;
@@ -278,8 +336,11 @@ static void plan_images(struct nd_prune_plan *p, const struct usage *u,
 			const struct nd_prune_opts *o)
 {
 	struct release *rels = NULL;
+	struct nd_strvec caches = ND_STRVEC_INIT;
 	size_t nrels = 0, arels = 0, i;
 	const cJSON *img;
+
+	newest_stages(&caches, in->images, o);
 
 	/* the releases of each app, newest first */
 	cJSON_ArrayForEach(img, in->images) {
@@ -330,8 +391,11 @@ static void plan_images(struct nd_prune_plan *p, const struct usage *u,
 		struct nd_strvec tags = ND_STRVEC_INIT;
 		const char *id = nd_json_str(img, "Id");
 		const char *rel = label(img, "nextdeploy.release");
+		const char *stage = label(img, "nextdeploy.stage");
+		const char *app = label(img, "nextdeploy.app");
 		double created = nd_json_num(img, "Created", 0);
 		const char *keep_why = NULL, *why;
+		char *stage_why = NULL;
 		struct nd_prune_item *it;
 		bool dangling;
 
@@ -346,8 +410,20 @@ static void plan_images(struct nd_prune_plan *p, const struct usage *u,
 		}
 		if (dangling) {
 			why = "dangling";
+			if (stage) {
+				char *k = nd_xprintf("%s\n%s\n%s", app, stage,
+						     bare_id(id));
+
+				why = stage_why = nd_xprintf("%s stage (dangling)",
+							     stage);
+				if (nd_strvec_contains(&caches, k))
+					keep_why = "build cache";
+				free(k);
+			}
 			if (!before(created, o->margin_before))
 				keep_why = "dangling, younger than the safety margin";
+			else if (building(in, app))
+				keep_why = "a build is running";
 		} else {
 			struct release *r = release_find(
 				rels, nrels, label(img, "nextdeploy.app"), rel);
@@ -355,6 +431,8 @@ static void plan_images(struct nd_prune_plan *p, const struct usage *u,
 			why = "old release";
 			if (r && r->keep)
 				keep_why = r->why;
+			else if (building(in, app))
+				keep_why = "a build is running";
 		}
 		if (!keep_why && nd_strvec_contains(&u->images, bare_id(id)))
 			keep_why = "used by a container";
@@ -374,7 +452,9 @@ static void plan_images(struct nd_prune_plan *p, const struct usage *u,
 			it->size = image_size(in->df, img, id);
 		}
 		nd_strvec_release(&tags);
+		free(stage_why);
 	}
+	nd_strvec_release(&caches);
 	free(rels);
 }
 
@@ -428,7 +508,9 @@ static void plan_volumes(struct nd_prune_plan *p, const struct usage *u,
 		double created = nd_parse_rfc3339(nd_json_str(v, "CreatedAt"));
 		struct nd_prune_item *it;
 
+		/* a marker is a running build's or prune's (core/marker.h) */
 		if (!name || !ours(v, o->app) ||
+		    nd_json_str(member(v, "Labels"), "nextdeploy.marker") ||
 		    nd_strvec_contains(&u->volumes, name))
 			continue;
 		if (!before(created, o->until))

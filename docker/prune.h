@@ -35,9 +35,19 @@ struct cJSON;
  *   the safety margin. A classic multi-stage build refers to its earlier
  *   stages' untagged images by ID; deleting one mid-build fails the build
  *   at COPY --from, so recent untagged images are left alone.
+ * - Build stage images (dangling, with nextdeploy.stage: the synthesized
+ *   Dockerfiles label every stage but the final one): the newest of each
+ *   app and stage is kept as the build cache (what makes the next rebuild
+ *   fast); older ones go like any dangling image, reason "<stage> stage
+ *   (dangling)".
+ * - While a build of an app runs (in->building, from the build markers of
+ *   core/marker.h), none of that app's images is removed: the build may
+ *   be reusing any of them from the layer cache, however old, and refers
+ *   to its stages by ID. Kept with the reason "a build is running".
  * - Networks with the labels that no container (running or not) is
  *   attached to.
- * - Volumes with the labels that no container mounts, only when asked.
+ * - Volumes with the labels that no container mounts, only when asked;
+ *   never a marker (nextdeploy.marker: core/marker.h).
  * - `until`: only objects created before it.
  */
 enum nd_prune_kind {
@@ -84,6 +94,9 @@ struct nd_prune_input {
 	const struct cJSON *df;
 	/* containers to treat as already removed (--dry-run), or NULL */
 	const struct nd_strvec *gone;
+	/* apps with a build running, "*" for every app (it cannot be told),
+	 * or NULL */
+	const struct nd_strvec *building;
 };
 
 struct nd_prune_opts {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of prune's planner on a canned engine state
- * (tests/data/prune/engine.json: apps shop and blog, and decoys).
+ * (tests/data/prune/engine.json: apps shop and blog, and decoys;
+ * tests/data/prune/stages.json: build stage images and markers).
  */
 #include "tests/unit/unit.h"
 #include "core/buf.h"
@@ -9,7 +10,7 @@
 
 #include <cjson/cJSON.h>
 
-static cJSON *engine;
+static cJSON *engine, *stages;
 static double now;
 
 static const cJSON *part(const char *k)
@@ -328,6 +329,171 @@ TEST(only_containers_named_by_nextdeploy)
 	free(s);
 }
 
+/* --- build stages and markers (stages.json) --- */
+
+static const cJSON *spart(const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(stages, k);
+}
+
+static void stage_input(struct nd_prune_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->containers = spart("containers");
+	in->images = spart("images");
+	in->all_images = spart("all_images");
+	in->networks = spart("networks");
+	in->volumes = spart("volumes");
+}
+
+/* "name-or-id-prefix:reason" of the images, plan order */
+static char *images_of(const struct nd_prune_item *v, size_t n)
+{
+	struct nd_buf b = ND_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *id = v[i].id;
+
+		if (v[i].kind != ND_PRUNE_IMAGE)
+			continue;
+		if (!strncmp(id, "sha256:", 7))
+			id += 7;
+		nd_buf_addf(&b, "%s%s:%s", b.len ? " " : "",
+			    strcmp(v[i].name, "<none>") ? v[i].name : "",
+			    v[i].reason);
+		if (!strcmp(v[i].name, "<none>")) {
+			/* the canned IDs are one pair of hex digits repeated */
+			char *t = nd_xprintf("%.2s:%s", id, v[i].reason);
+			size_t cut = b.len - strlen(v[i].reason) - 1;
+
+			b.buf[cut] = '\0';
+			b.len = cut;
+			nd_buf_adds(&b, t);
+			free(t);
+		}
+	}
+	return nd_buf_detach(&b, NULL);
+}
+
+static char *stage_plan(const struct nd_prune_input *in,
+			const struct nd_prune_opts *o, bool kept)
+{
+	struct nd_prune_plan p = ND_PRUNE_PLAN_INIT;
+	char *s;
+
+	nd_prune_plan_make(&p, in, o);
+	s = kept ? images_of(p.keep, p.nkeep) : images_of(p.remove, p.nremove);
+	nd_prune_plan_release(&p);
+	return s;
+}
+
+TEST(stage_images_newest_is_the_cache)
+{
+	struct nd_prune_input in;
+	struct nd_prune_opts o;
+	char *s;
+
+	stage_input(&in);
+	opts(&o, "shop", 1);
+	s = stage_plan(&in, &o, false);
+	/* older build stages go, each with its stage named; the plain
+	 * dangling image as before; blog, the unmanaged and the tagged
+	 * stage image are never candidates */
+	CHECK_STR(s, "shop:r1:old release c1:build stage (dangling) "
+		     "c2:build stage (dangling) d1:dangling");
+	free(s);
+	s = stage_plan(&in, &o, true);
+	/* the newest of each app and stage is the build cache; the margin
+	 * is still the first reason for young ones */
+	CHECK_STR(s, "shop:r2:recent release c3:build cache c4:build cache "
+		     "c5:dangling, younger than the safety margin "
+		     "c6:dangling, younger than the safety margin");
+	free(s);
+	/* --min-age 0s: the older deps stage goes, the newest stays */
+	o.margin_before = now + 1;
+	s = stage_plan(&in, &o, false);
+	CHECK_CONTAINS(s, "c5:deps stage (dangling)");
+	CHECK(!strstr(s, "c6:"));
+	free(s);
+	/* every app: blog's older stage goes, its newest stays */
+	opts(&o, NULL, 1);
+	s = stage_plan(&in, &o, false);
+	CHECK_CONTAINS(s, "e1:build stage (dangling)");
+	CHECK(!strstr(s, "e2:") && !strstr(s, "f1:") && !strstr(s, "mine:"));
+	free(s);
+	s = stage_plan(&in, &o, true);
+	CHECK_CONTAINS(s, "e2:build cache");
+	free(s);
+}
+
+TEST(a_running_build_keeps_its_apps_images)
+{
+	struct nd_prune_input in;
+	struct nd_prune_opts o;
+	struct nd_strvec b = ND_STRVEC_INIT;
+	char *s;
+
+	nd_strvec_push(&b, "shop");
+	stage_input(&in);
+	in.building = &b;
+	opts(&o, NULL, 1);
+	o.margin_before = now + 1; /* even with --min-age 0s */
+	s = stage_plan(&in, &o, false);
+	/* nothing of shop; blog's old stage still goes */
+	CHECK_STR(s, "e1:build stage (dangling)");
+	free(s);
+	s = stage_plan(&in, &o, true);
+	CHECK_CONTAINS(s, "shop:r1:a build is running");
+	CHECK_CONTAINS(s, "c1:a build is running");
+	CHECK_CONTAINS(s, "c2:a build is running");
+	CHECK_CONTAINS(s, "c3:a build is running");
+	CHECK_CONTAINS(s, "d1:a build is running");
+	/* what is kept anyway keeps its own reason */
+	CHECK_CONTAINS(s, "shop:r2:recent release");
+	CHECK_CONTAINS(s, "e2:build cache");
+	free(s);
+	/* the margin is said first when both hold */
+	o.margin_before = now - 3600;
+	s = stage_plan(&in, &o, true);
+	CHECK_CONTAINS(s, "c6:dangling, younger than the safety margin");
+	CHECK_CONTAINS(s, "c1:a build is running");
+	free(s);
+	/* "*": it cannot be told which app builds: every app's kept */
+	nd_strvec_release(&b);
+	nd_strvec_push(&b, "*");
+	o.margin_before = now + 1;
+	s = stage_plan(&in, &o, false);
+	CHECK_STR(s, "");
+	free(s);
+	/* another app's build changes nothing for shop */
+	nd_strvec_release(&b);
+	nd_strvec_push(&b, "blog");
+	opts(&o, "shop", 1);
+	o.margin_before = now + 1;
+	s = stage_plan(&in, &o, false);
+	CHECK_STR(s, "shop:r1:old release c1:build stage (dangling) "
+		     "c2:build stage (dangling) c5:deps stage (dangling) "
+		     "d1:dangling");
+	free(s);
+	nd_strvec_release(&b);
+}
+
+TEST(markers_are_never_project_volumes)
+{
+	struct nd_prune_input in;
+	struct nd_prune_opts o;
+	char *s;
+
+	stage_input(&in);
+	opts(&o, NULL, 1);
+	o.images = false;
+	o.until = now + 1;
+	s = plan_str(&in, &o, false);
+	CHECK_STR(s, "volume:nd-shop-data:unused");
+	free(s);
+}
+
 int main(void)
 {
 	char *data = unit_read_file("../data/prune/engine.json", NULL);
@@ -339,6 +505,13 @@ int main(void)
 		return 1;
 	}
 	now = cJSON_GetObjectItemCaseSensitive(engine, "now")->valuedouble;
+	data = unit_read_file("../data/prune/stages.json", NULL);
+	stages = data ? cJSON_Parse(data) : NULL;
+	free(data);
+	if (!stages) {
+		printf("Bail out! cannot read ../data/prune/stages.json\n");
+		return 1;
+	}
 	RUN(project_keep_3);
 	RUN(details_of_items);
 	RUN(keep_0_still_keeps_live_used_and_parents);
@@ -349,6 +522,10 @@ int main(void)
 	RUN(podman_bare_image_ids);
 	RUN(empty_and_broken_input);
 	RUN(only_containers_named_by_nextdeploy);
+	RUN(stage_images_newest_is_the_cache);
+	RUN(a_running_build_keeps_its_apps_images);
+	RUN(markers_are_never_project_volumes);
 	cJSON_Delete(engine);
+	cJSON_Delete(stages);
 	return unit_done();
 }
