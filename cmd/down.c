@@ -4,6 +4,7 @@
 #include "cmd/deploy_common.h"
 #include "core/deploy_infra.h"
 #include "core/deploy_lock.h"
+#include "core/marker.h"
 #include "core/project.h"
 #include "docker/api.h"
 #include "docker/deploy_api.h"
@@ -37,7 +38,9 @@ const struct nd_cmd_spec nd_down_spec = {
 		"the proxy nd-<app>-proxy, failed ones kept for inspection) and "
 		"its network nd-<app>, and drop its routes from the shared "
 		"edge proxy (which is removed when no app has domains any "
-		"more). Named volumes are kept unless --volumes is given; "
+		"more). Named volumes are kept unless --volumes is given "
+		"(a build's or prune's marker, labeled nextdeploy.marker, is "
+		"never removed: see 'nextdeploy prune'); "
 		"images are kept (see 'nextdeploy prune'). Takes the deploy "
 		"lock, so it does not cut into a running deploy. What cannot be "
 		"removed is reported, the rest is still removed, and the exit "
@@ -161,7 +164,9 @@ int cmd_down(int argc, const char **argv, struct nd_ctx *ctx)
 			cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(vols, "Volumes")) {
 				const char *name = nd_json_str(c, "Name");
 
-				if (name)
+				/* a running build's marker, not the app's data
+				 * (core/marker.h) */
+				if (name && !nd_marker_volume(c))
 					nd_bulk_item(&b, name,
 						     nd_volume_remove(ctx->engine, name,
 								      false, &err),

@@ -2,7 +2,9 @@
 #include "core/common.h"
 #include "cmd/cmd.h"
 #include "core/buf.h"
+#include "core/cleanup.h"
 #include "core/kv.h"
+#include "core/marker.h"
 #include "core/project.h"
 #include "core/units.h"
 #include "docker/api.h"
@@ -119,7 +121,9 @@ struct prune {
 	struct nd_engine *e;
 	struct nd_filters f; /* managed=true (+ app): every listing of ours */
 	struct nd_prune_opts o;
-	cJSON *out_removed, *out_kept, *out_failed;
+	struct nd_marker mine;     /* this prune's marker (core/marker.h) */
+	struct nd_strvec building; /* apps with a live build marker, or "*" */
+	cJSON *out_removed, *out_kept, *out_failed, *out_builds;
 	struct nd_table t;
 	double reclaimed;
 	size_t nremoved;
@@ -287,6 +291,9 @@ static void execute(struct prune *pr, const struct nd_prune_plan *plan)
 		struct nd_error err = ND_ERROR_INIT;
 		int r = 0;
 
+		/* a signal was deferred (our marker is held): stop here */
+		if (nd_cleanup_signal)
+			return;
 		if (!dry_run) {
 			switch (it->kind) {
 			case ND_PRUNE_CONTAINER:
@@ -384,6 +391,7 @@ static int rest_phase(struct prune *pr, const struct nd_strvec *gone,
 	in.networks = networks;
 	in.volumes = volumes;
 	in.gone = dry_run ? gone : NULL;
+	in.building = &pr->building;
 	o.containers = false;
 	nd_prune_plan_make(&plan, &in, &o);
 	/* sizes of images and volumes: /system/df, only when it matters */
@@ -413,6 +421,79 @@ done:
 	cJSON_Delete(volumes);
 	cJSON_Delete(df);
 	return r;
+}
+
+/*
+ * The builds running now (live build markers) and the markers left by
+ * builds and prunes that died (stale ones, removed like any leftover).
+ * Called after our own marker exists: a build that starts later waits for
+ * us (core/marker.h). When the markers cannot be read, or ours could not
+ * be made, no app's images are removed this time ("*").
+ */
+static void builds_phase(struct prune *pr)
+{
+	struct nd_prune_plan stale = ND_PRUNE_PLAN_INIT;
+	struct nd_marker_list l = ND_MARKER_LIST_INIT;
+	struct nd_error err = ND_ERROR_INIT;
+	double now = (double)time(NULL);
+	size_t i;
+
+	if (nd_markers_list(&l, pr->e, &pr->mine, &err) < 0) {
+		nd_msg_warning("cannot look for running builds (%s): no image is removed this time",
+			       err.msg);
+		nd_strvec_push(&pr->building, "*");
+		nd_error_release(&err);
+		return;
+	}
+	for (i = 0; i < l.n; i++) {
+		const struct nd_marker_info *m = &l.v[i];
+		struct nd_prune_item *it;
+
+		if (pr->mine.name && !strcmp(m->name, pr->mine.name))
+			continue;
+		if (pr->o.app && strcmp(m->app, pr->o.app))
+			continue;
+		if (!m->stale && m->kind == ND_MARKER_BUILD) {
+			char *who = nd_marker_describe(m, now);
+
+			if (!nd_strvec_contains(&pr->building, m->app))
+				nd_strvec_push(&pr->building, m->app);
+			nd_msg_info("a build of '%s' is running (%s): its images are kept",
+				    m->app, who);
+			if (pr->out_builds) {
+				cJSON *o = cJSON_CreateObject();
+
+				cJSON_AddStringToObject(o, "app", m->app);
+				cJSON_AddStringToObject(o, "marker", m->name);
+				cJSON_AddStringToObject(o, "host",
+							m->host ? m->host : "");
+				cJSON_AddNumberToObject(o, "pid", (double)m->pid);
+				cJSON_AddNumberToObject(o, "started", m->started);
+				cJSON_AddItemToArray(pr->out_builds, o);
+			}
+			free(who);
+			continue;
+		}
+		if (!m->stale)
+			continue; /* another prune: nothing to do with us */
+		stale.remove = nd_realloc(stale.remove, (stale.nremove + 1) *
+						       sizeof(*stale.remove));
+		it = &stale.remove[stale.nremove++];
+		memset(it, 0, sizeof(*it));
+		it->kind = ND_PRUNE_VOLUME;
+		it->id = nd_strdup(m->name);
+		it->name = nd_strdup(m->name);
+		it->app = nd_strdup(m->app);
+		it->reason = nd_xprintf("stale %s marker (%s)",
+					m->kind == ND_MARKER_BUILD ? "build" : "prune",
+					m->stale);
+		it->size = 0;
+		it->created = m->started;
+	}
+	stale.aremove = stale.nremove;
+	execute(pr, &stale);
+	nd_prune_plan_release(&stale);
+	nd_marker_list_release(&l);
 }
 
 static int parse_args(struct prune *pr, struct nd_error *err)
@@ -452,12 +533,14 @@ int cmd_prune(int argc, const char **argv, struct nd_ctx *ctx)
 	struct nd_error err = ND_ERROR_INIT;
 	struct nd_strvec gone = ND_STRVEC_INIT;
 	struct prune pr = { 0 };
+	bool deferred = false;
 	int code = 0;
 
 	ND_UNUSED(argc);
 	ND_UNUSED(argv);
 	pr.e = ctx->engine;
 	pr.t = (struct nd_table)ND_TABLE_INIT;
+	pr.mine = (struct nd_marker)ND_MARKER_INIT;
 	if (parse_args(&pr, &err) < 0)
 		goto fail;
 	if (!prune_all) {
@@ -474,10 +557,31 @@ int cmd_prune(int argc, const char **argv, struct nd_ctx *ctx)
 		pr.out_removed = cJSON_CreateArray();
 		pr.out_kept = cJSON_CreateArray();
 		pr.out_failed = cJSON_CreateArray();
+		pr.out_builds = cJSON_CreateArray();
 	} else {
 		nd_table_columns(&pr.t, dry_run ? "WOULD REMOVE" : "REMOVED",
 				 "NAME", "ID", "REASON", "SIZE", NULL);
 	}
+	/*
+	 * Our marker first, then the look for builds (core/marker.h): from
+	 * here a signal is deferred until the marker is removed. A dry run
+	 * removes nothing and makes none.
+	 */
+	if (!dry_run) {
+		struct nd_error merr = ND_ERROR_INIT;
+
+		nd_cleanup_install();
+		nd_cleanup_defer_begin();
+		deferred = true;
+		if (nd_marker_create(&pr.mine, pr.e, ND_MARKER_PRUNE,
+				     pr.o.app, &merr) < 0) {
+			nd_msg_warning("cannot mark the prune on the engine (%s): no image is removed this time",
+				       merr.msg);
+			nd_strvec_push(&pr.building, "*");
+			nd_error_release(&merr);
+		}
+	}
+	builds_phase(&pr);
 	if (containers_phase(&pr, &gone, &err) < 0 ||
 	    rest_phase(&pr, &gone, &err) < 0) {
 		nd_error_wrap(&err, "pruning %s", prune_all ? "every app" :
@@ -491,8 +595,10 @@ int cmd_prune(int argc, const char **argv, struct nd_ctx *ctx)
 		cJSON_AddItemToObject(doc, "removed", pr.out_removed);
 		cJSON_AddItemToObject(doc, "kept", pr.out_kept);
 		cJSON_AddItemToObject(doc, "failed", pr.out_failed);
+		cJSON_AddItemToObject(doc, "running_builds", pr.out_builds);
 		cJSON_AddNumberToObject(doc, "space_reclaimed", pr.reclaimed);
 		pr.out_removed = pr.out_kept = pr.out_failed = NULL;
+		pr.out_builds = NULL;
 		nd_json_print(doc);
 	} else {
 		char size[32];
@@ -515,12 +621,29 @@ fail:
 	nd_error_report(&err);
 	code = nd_error_exit_code(&err);
 done:
+	if (pr.mine.name) {
+		char *name = nd_strdup(pr.mine.name);
+
+		nd_error_release(&err);
+		if (nd_marker_remove(&pr.mine, &err) < 0) {
+			nd_msg_warning("cannot remove the prune marker '%s': %s",
+				       name, err.msg);
+			if (!code)
+				code = ND_EXIT_FAIL;
+		}
+		free(name);
+	}
 	cJSON_Delete(pr.out_removed);
 	cJSON_Delete(pr.out_kept);
 	cJSON_Delete(pr.out_failed);
+	cJSON_Delete(pr.out_builds);
 	nd_table_release(&pr.t);
 	nd_filters_release(&pr.f);
 	nd_strvec_release(&gone);
+	nd_strvec_release(&pr.building);
 	nd_error_release(&err);
+	/* last: a signal deferred meanwhile is raised now */
+	if (deferred)
+		nd_cleanup_defer_end();
 	return code;
 }
