@@ -109,12 +109,31 @@ static const char *const build_sections[] = {
 	"nextdeploy.service=<service>, built from the service's context and "
 	"Dockerfile; the services share the release tag and are skipped only "
 	"when all of them exist. Services that name an image are not built.",
+	"PRUNE",
+	"A prune running at the same time never removes what the build uses. "
+	"Before it sends the context, build makes a marker on the engine (a "
+	"volume nd-<app>-build-<hex> labeled nextdeploy.marker=build, with "
+	"the host, pid and start time of the build) that tells any prune of "
+	"the app to keep its images, and removes it when it ends: after "
+	"success, after a failure, and after SIGINT or SIGTERM (the build is "
+	"cancelled, the marker removed, then the process exits of the "
+	"signal; a second signal kills it at once and leaves the marker "
+	"behind: prunes ignore and remove it once it is stale, at once on "
+	"this host, after 6 hours elsewhere). When a prune of the app (or "
+	"of every app) started first and still runs, build says so once "
+	"(\"waiting for a prune of 'shop' to finish\") and waits for it, at "
+	"most 2 minutes, then builds anyway with a warning. The synthesized "
+	"Dockerfiles label every stage but the final one "
+	"nextdeploy.managed=true, nextdeploy.app and nextdeploy.stage, so "
+	"`nextdeploy prune` can reclaim old stage images and keep the newest "
+	"as the build cache; the release image carries no nextdeploy.stage. "
+	"See nextdeploy-prune(1), MARKERS.",
 	"EXIT STATUS",
 	"For build: 0 also when the release was already built (skipped); 1 "
 	"when a step fails, the pre-build hook fails, or a git clone fails; 2 "
 	"also for a .dockerignore syntax error or a build argument that is a "
-	"deploy secret; 143 after SIGTERM. A clone's folder is removed in "
-	"every case.",
+	"deploy secret; 130 after SIGINT, 143 after SIGTERM. A clone's "
+	"folder and the build's marker are removed in every case.",
 	"ENVIRONMENT",
 	"TMPDIR: where the private clone folders go (default /tmp). "
 	"SSH_AUTH_SOCK: the ssh-agent used for ssh clones. The variable named "

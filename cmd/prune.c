@@ -29,7 +29,7 @@ static const struct nd_opt prune_opts[] = {
 	ND_OPT_STRING_ROW(0, "until", &until_arg, "TIME", ND_ARG_TIME,
 			  "only objects created before TIME: RFC 3339, a date, Unix seconds, or a duration ago (24h)"),
 	ND_OPT_STRING_ROW(0, "min-age", &min_age_arg, "DURATION", ND_ARG_DURATION,
-			  "keep dangling build images and never-started containers younger than this (default 1h)"),
+			  "keep dangling build images (build stages too) and never-started containers younger than this (default 1h)"),
 	ND_OPT_BOOL_ROW(0, "volumes", &with_volumes,
 			"also remove the project's volumes that no container uses (their data is lost)"),
 	ND_OPT_BOOL_ROW('n', "dry-run", &dry_run,
@@ -65,17 +65,52 @@ static const char *const prune_sections[] = {
 	"classic multi-stage build refers to its earlier stages' untagged "
 	"images by ID, and a build's result is untagged until its last step "
 	"is done; removing one while the build runs fails it (at COPY "
-	"--from), so recent ones are kept. nextdeploy labels only the final "
-	"image of its builds, so earlier stages are never candidates; a "
-	"Dockerfile that puts nextdeploy labels into an earlier stage is "
-	"protected only while that stage's image is younger than --min-age "
-	"(a stage reused from the build cache is as old as its first "
-	"build).\n\n"
+	"--from), so recent ones are kept.\n\n"
+	"Build stage images: the Dockerfiles nextdeploy synthesizes label "
+	"every stage but the final one nextdeploy.managed=true, "
+	"nextdeploy.app=APP and nextdeploy.stage=STAGE (build, site), so the "
+	"untagged image each stage leaves (the dependency install, the "
+	"layer cache of the next rebuild) is the project's. The newest one "
+	"of each app and stage is kept as the build cache: it is what makes "
+	"the next rebuild fast. Older ones are removed like any dangling "
+	"image (reason \"STAGE stage (dangling)\"), once older than "
+	"--min-age. A Dockerfile of your own can label its stages the same "
+	"way.\n\n"
+	"Running builds: a build that hits the layer cache reuses a stage "
+	"image made long ago, so no age margin protects it. Builds and "
+	"prunes therefore exclude each other through markers on the engine "
+	"(see MARKERS): while a build of an app runs, on this machine or "
+	"any other using the engine, none of that app's images is removed; "
+	"they are kept with the reason \"a build is running\", and prune "
+	"says which build (host, pid) on standard error. Containers and "
+	"networks are pruned as usual. The --min-age margin stays, for builds "
+	"that leave no marker (a docker build of a Dockerfile that labels "
+	"its stages).\n\n"
 	"Networks with the labels that no container, running or stopped, is "
 	"attached to (the project network nd-APP once the app is down).\n\n"
 	"Volumes, only with --volumes: those with the labels that no "
-	"container mounts, named ones included.\n\n"
+	"container mounts, named ones included; never a marker.\n\n"
 	"--until limits every kind to objects created before that time.",
+	"MARKERS",
+	"A marker is a volume labeled nextdeploy.managed=true, "
+	"nextdeploy.app=APP (_all for a prune --all), nextdeploy.marker=build "
+	"or prune, and nextdeploy.marker.host, .pid, .started and .process "
+	"(who made it). A build makes nd-APP-build-HEX before it sends its "
+	"context and removes it when it ends, however it ends; a prune makes "
+	"nd-APP-prune-HEX (nextdeploy-prune-HEX with --all) before it looks "
+	"for builds, and removes it at the end (a --dry-run makes none). "
+	"Each makes its own marker before it looks for the other's, so of a "
+	"build and a prune that start at the same moment at least one sees "
+	"the other: the build waits for the prune to finish, or the prune "
+	"keeps the build's images.\n\n"
+	"A marker is stale when it is older than 6 hours (a build's) or 10 "
+	"minutes (a prune's), measured on the engine's clock, or when it was "
+	"made on this host (same host name, boot and pid namespace) by a "
+	"process that no longer runs (killed with SIGKILL, say). A stale "
+	"marker is ignored, and prune removes it, reported as a volume with "
+	"the reason \"stale build marker (...)\". Markers are never the "
+	"project's volumes: prune --volumes and down --volumes leave them "
+	"alone.",
 	"OUTPUT",
 	"A table of what was removed (KIND, NAME, ID, REASON, SIZE), then the "
 	"space reclaimed: for containers their writable layer, for images "
@@ -85,8 +120,10 @@ static const char *const prune_sections[] = {
 	"on stderr with the reason.\n\n"
 	"With --json one document: dry_run, removed (type, id, name, app, "
 	"release, reason, size, tags), kept (images, with the reason), "
-	"failed (type, id, name, error) and space_reclaimed (bytes). With "
-	"--dry-run, removed lists what would be removed.",
+	"failed (type, id, name, error), running_builds (app, marker, host, "
+	"pid, started: the builds whose app was left alone) and "
+	"space_reclaimed (bytes). With --dry-run, removed lists what would "
+	"be removed.",
 	"EXIT STATUS",
 	"0 when everything chosen was removed (or nothing had to be); 1 when "
 	"some object could not be removed: the others are removed, each "
@@ -101,10 +138,13 @@ const struct nd_cmd_spec nd_prune_spec = {
 		"Remove what the project no longer needs: stopped "
 		"containers, release images beyond the --keep newest (never "
 		"the live one, never one a container uses), dangling build "
-		"images, and the project network once nothing uses it; "
-		"volumes only with --volumes. Only objects carrying "
-		"nextdeploy's labels are ever removed. --dry-run shows the "
-		"same list without removing anything.",
+		"images and build stage images (the newest of each stage is "
+		"kept as the build cache), and the project network once "
+		"nothing uses it; volumes only with --volumes. Only objects "
+		"carrying nextdeploy's labels are ever removed, and never the "
+		"images of an app while a build of it runs (on any machine "
+		"using the engine). --dry-run shows the same list without "
+		"removing anything.",
 	.opts = prune_opts,
 	.max_args = 0,
 	.examples = (const struct nd_example[]){
