@@ -128,7 +128,9 @@ static const char *const prune_sections[] = {
 	"0 when everything chosen was removed (or nothing had to be); 1 when "
 	"some object could not be removed: the others are removed, each "
 	"failure is reported as a warning; 2 on a usage or project-file "
-	"error; 3 when the engine is unreachable.",
+	"error; 3 when the engine is unreachable; 130 after SIGINT, 143 "
+	"after SIGTERM (prune stops after the object at hand and removes its "
+	"marker first).",
 	NULL,
 };
 
@@ -623,11 +625,13 @@ int cmd_prune(int argc, const char **argv, struct nd_ctx *ctx)
 	}
 	builds_phase(&pr);
 	if (containers_phase(&pr, &gone, &err) < 0 ||
-	    rest_phase(&pr, &gone, &err) < 0) {
+	    (!nd_cleanup_signal && rest_phase(&pr, &gone, &err) < 0)) {
 		nd_error_wrap(&err, "pruning %s", prune_all ? "every app" :
 				    pr.o.app);
 		goto fail;
 	}
+	if (nd_cleanup_signal)
+		goto done; /* interrupted: the marker goes, then the signal */
 	if (nd_out.json) {
 		cJSON *doc = cJSON_CreateObject();
 
