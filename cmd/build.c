@@ -4,6 +4,7 @@
 #include "core/app_build.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/signals.h"
 #include "core/project.h"
 #include "core/source.h"
 #include "docker/build.h"
@@ -428,7 +429,7 @@ static void on_event(const struct nd_app_build_event *ev, void *ud)
 	ND_UNUSED(ud);
 	/* a signal is deferred while the build unwinds: the view was
 	 * cleared by the handler and stays so; only warnings are said */
-	if (nd_cleanup_signal) {
+	if (nd_signal_caught()) {
 		if (ev->kind == ND_AB_WARNING)
 			nd_msg_warning("%s", ev->text);
 		return;
@@ -630,8 +631,9 @@ int cmd_build(int argc, const char **argv, struct nd_ctx *ctx)
 				  (!strcmp(mode, "auto") && nd_out.progress_bars));
 	view.log = &log;
 	view.t0 = now_s();
-	nd_cleanup_install();
-	nd_cleanup_set_interrupt_hook(on_interrupt);
+	/* Ctrl-C: the clone folder goes, the live view is cleared, we die */
+	nd_signals_install(ND_SIG_DIE);
+	nd_cleanup_add_fn(on_interrupt);
 
 	o.force = opt_force;
 	o.no_cache = opt_no_cache;
@@ -671,7 +673,7 @@ int cmd_build(int argc, const char **argv, struct nd_ctx *ctx)
 		for (size_t i = 0; i < res.nimages; i++)
 			printf("%s\n", res.images[i].image_id);
 done:
-	nd_cleanup_set_interrupt_hook(NULL);
+	nd_cleanup_forget_fn(on_interrupt);
 	nd_app_build_result_release(&res);
 	nd_build_log_release(&log);
 	nd_kvlist_release(&args);

@@ -5,28 +5,6 @@
 #include "core/units.h"
 
 #include <cjson/cJSON.h>
-#include <signal.h>
-
-volatile sig_atomic_t nd_deploy_interrupted;
-
-static void on_signal(int sig)
-{
-	ND_UNUSED(sig);
-	nd_deploy_interrupted = 1;
-}
-
-void nd_deploy_signals_install(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	/* no SA_RESTART: sleeps and waits end early; a second signal kills */
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 static void ui_step(void *ud, const char *text, double ms)
 {

@@ -6,18 +6,11 @@
 #include "core/deploy.h"
 
 /*
- * What `run` and `rollback` share: Ctrl-C handling, the progress lines,
- * and printing a deploy's result (the URL on stdout, or one JSON
- * document with --json; failure details on stderr).
+ * What `run` and `rollback` share: the progress lines, and printing a
+ * deploy's result (the URL on stdout, or one JSON document with --json;
+ * failure details on stderr). Ctrl-C: nd_signals_install(ND_SIG_NOTIFY)
+ * and nd_signal_flag() as the deploy's `interrupted` (core/signals.h).
  */
-
-/* Set by SIGINT/SIGTERM once nd_deploy_signals_install() ran. */
-extern volatile sig_atomic_t nd_deploy_interrupted;
-/*
- * First SIGINT/SIGTERM: set the flag (the deploy cleans up and exits 130);
- * a second one: the default action.
- */
-void nd_deploy_signals_install(void);
 
 /* The UI callbacks: steps and notes on stderr. */
 struct nd_deploy_ui nd_deploy_cli_ui(void);

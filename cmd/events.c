@@ -2,7 +2,7 @@
 #include "core/common.h"
 #include "cmd/cmd.h"
 #include "core/buf.h"
-#include "core/interrupt.h"
+#include "core/signals.h"
 #include "core/kv.h"
 #include "core/project.h"
 #include "core/units.h"
@@ -187,7 +187,7 @@ int cmd_events(int argc, const char **argv, struct nd_ctx *ctx)
 
 	ev.app = ctx->project->app;
 	prefill_names(&ev, ctx);
-	nd_interrupt_install();
+	nd_signals_install(ND_SIG_NOTIFY);
 	r = nd_events_stream(ctx->engine, &q, on_event, &ev, &err);
 	if (ev.stdout_failed)
 		goto done; /* main reports a write error other than EPIPE */

@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/kv.h"
 #include "core/project.h"
+#include "core/signals.h"
 #include "core/term.h"
 #include "docker/api.h"
 #include "docker/exec.h"
@@ -402,7 +403,7 @@ static int on_wake(void *ud)
 	struct session *s = ud;
 	int sig;
 
-	while ((sig = nd_sigpipe_next())) {
+	while ((sig = nd_signal_next())) {
 		if (sig == SIGWINCH) {
 			resize(s);
 			continue;
@@ -416,18 +417,16 @@ static int on_wake(void *ud)
 static int run_hijacked(struct nd_engine *e, const char *exec_id,
 			struct xout *x, struct session *s, struct nd_error *err)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
 	struct nd_hijack *h = NULL;
 	struct nd_hijack_io io = { 0 };
 	char *path = nd_xprintf("/exec/%s/start", exec_id);
 	char *body = nd_xprintf("{\"Detach\":false,\"Tty\":%s}",
 				s->tty ? "true" : "false");
-	int sigfd, r;
+	int r;
 
-	if ((sigfd = nd_sigpipe_open(sigs, ND_ARRAY_SIZE(sigs), err)) < 0) {
-		r = sigfd;
-		goto done;
-	}
+	/* SIGINT/SIGTERM/SIGHUP end the session (130), SIGWINCH resizes */
+	nd_signals_install(ND_SIG_NOTIFY);
+	nd_signals_watch(SIGWINCH);
 	if ((r = nd_hijack_open(&h, e, path, body, err)) < 0)
 		goto done;
 	if (interactive && s->tty && (r = nd_term_raw(STDIN_FILENO, err)) < 0)
@@ -441,7 +440,7 @@ static int run_hijacked(struct nd_engine *e, const char *exec_id,
 	io.half_close = !s->tty;
 	io.on_data = nd_demux_write;
 	io.data_ud = &x->dm;
-	io.wake_fd = sigfd;
+	io.wake_fd = nd_signal_fd();
 	io.on_wake = on_wake;
 	io.wake_ud = s;
 	r = nd_hijack_pump(h, &io, err);
@@ -457,7 +456,6 @@ static int run_hijacked(struct nd_engine *e, const char *exec_id,
 	}
 done:
 	nd_term_restore();
-	nd_sigpipe_close();
 	nd_hijack_free(h);
 	free(path);
 	free(body);

@@ -4,7 +4,7 @@
 #include "core/buf.h"
 #include "core/kv.h"
 #include "core/project.h"
-#include "core/term.h"
+#include "core/signals.h"
 #include "core/units.h"
 #include "docker/api.h"
 #include "docker/stream.h"
@@ -937,7 +937,6 @@ static void logs_release(struct logs *L)
 
 int cmd_logs(int argc, const char **argv, struct nd_ctx *ctx)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct logs L = { 0 };
 	struct nd_filters f = ND_FILTERS_INIT;
 	struct nd_error err = ND_ERROR_INIT;
@@ -1045,8 +1044,8 @@ int cmd_logs(int argc, const char **argv, struct nd_ctx *ctx)
 				    L.app);
 	}
 
-	if ((sigfd = nd_sigpipe_open(sigs, ND_ARRAY_SIZE(sigs), &err)) < 0)
-		goto fail;
+	nd_signals_install(ND_SIG_NOTIFY);
+	sigfd = nd_signal_fd();
 	for (;;) {
 		struct curl_waitfd wfd = { sigfd, CURL_WAIT_POLLIN, 0 };
 		CURLMsg *msg;
@@ -1091,7 +1090,7 @@ int cmd_logs(int argc, const char **argv, struct nd_ctx *ctx)
 		if (!L.nactive && !L.ev_active)
 			break;
 		curl_multi_poll(L.m, &wfd, 1, 1000, NULL);
-		if ((sig = nd_sigpipe_next()))
+		if ((sig = nd_signal_next()))
 			break;
 	}
 	/* what is left of partial lines */
@@ -1109,7 +1108,6 @@ fail:
 	nd_error_report(&err);
 	code = nd_error_exit_code(&err);
 done:
-	nd_sigpipe_close();
 	logs_release(&L);
 	free(sel);
 	cJSON_Delete(list);

@@ -2,7 +2,7 @@
 #include "core/common.h"
 #include "cmd/cmd.h"
 #include "core/buf.h"
-#include "core/cleanup.h"
+#include "core/signals.h"
 #include "core/kv.h"
 #include "core/marker.h"
 #include "core/project.h"
@@ -334,7 +334,7 @@ static void execute(struct prune *pr, const struct nd_prune_plan *plan)
 		int r = 0;
 
 		/* a signal was deferred (our marker is held): stop here */
-		if (nd_cleanup_signal)
+		if (nd_signal_caught())
 			return;
 		if (!dry_run) {
 			switch (it->kind) {
@@ -612,8 +612,8 @@ int cmd_prune(int argc, const char **argv, struct nd_ctx *ctx)
 	if (!dry_run) {
 		struct nd_error merr = ND_ERROR_INIT;
 
-		nd_cleanup_install();
-		nd_cleanup_defer_begin();
+		nd_signals_install(ND_SIG_DIE);
+		nd_signals_defer_begin();
 		deferred = true;
 		if (nd_marker_create(&pr.mine, pr.e, ND_MARKER_PRUNE,
 				     pr.o.app, &merr) < 0) {
@@ -625,12 +625,12 @@ int cmd_prune(int argc, const char **argv, struct nd_ctx *ctx)
 	}
 	builds_phase(&pr);
 	if (containers_phase(&pr, &gone, &err) < 0 ||
-	    (!nd_cleanup_signal && rest_phase(&pr, &gone, &err) < 0)) {
+	    (!nd_signal_caught() && rest_phase(&pr, &gone, &err) < 0)) {
 		nd_error_wrap(&err, "pruning %s", prune_all ? "every app" :
 				    pr.o.app);
 		goto fail;
 	}
-	if (nd_cleanup_signal)
+	if (nd_signal_caught())
 		goto done; /* interrupted: the marker goes, then the signal */
 	if (nd_out.json) {
 		cJSON *doc = cJSON_CreateObject();
@@ -688,6 +688,6 @@ done:
 	nd_error_release(&err);
 	/* last: a signal deferred meanwhile is raised now */
 	if (deferred)
-		nd_cleanup_defer_end();
+		nd_signals_defer_end();
 	return code;
 }

@@ -3,6 +3,7 @@
 #include "cmd/cmd.h"
 #include "cmd/deploy_common.h"
 #include "core/project.h"
+#include "core/signals.h"
 
 static const char *opt_lock_wait;
 static bool opt_break_lock;
@@ -86,9 +87,9 @@ int cmd_rollback(int argc, const char **argv, struct nd_ctx *ctx)
 	o.rollback = true;
 	o.break_lock = opt_break_lock;
 	o.command_line = cmdline;
-	o.interrupted = &nd_deploy_interrupted;
+	o.interrupted = nd_signal_flag();
 	o.ui = nd_deploy_cli_ui();
-	nd_deploy_signals_install();
+	nd_signals_install(ND_SIG_NOTIFY);
 	r = nd_deploy_run(&res, ctx->engine, ctx->project, &o, &err);
 	code = nd_deploy_report(&res, r, &err);
 	nd_deploy_result_release(&res);

@@ -3,8 +3,8 @@
 #include "cmd/cmd.h"
 #include "cmd/deploy_common.h"
 #include "core/app_build.h"
-#include "core/cleanup.h"
 #include "core/project.h"
+#include "core/signals.h"
 
 static const char *opt_release;
 static const char *opt_lock_wait;
@@ -182,7 +182,7 @@ static int build_first(struct nd_ctx *ctx, char **release_out)
 	struct nd_error err = ND_ERROR_INIT;
 	int code = 0;
 
-	nd_cleanup_install();
+	nd_signals_install(ND_SIG_DIE);
 	o.tag = opt_release;
 	o.on_event = on_build;
 	o.log = &log;
@@ -231,9 +231,9 @@ int cmd_run(int argc, const char **argv, struct nd_ctx *ctx)
 	o.release = built ? built : opt_release;
 	o.break_lock = opt_break_lock;
 	o.command_line = cmdline;
-	o.interrupted = &nd_deploy_interrupted;
+	o.interrupted = nd_signal_flag();
 	o.ui = nd_deploy_cli_ui();
-	nd_deploy_signals_install();
+	nd_signals_install(ND_SIG_NOTIFY);
 	r = nd_deploy_run(&res, ctx->engine, ctx->project, &o, &err);
 	code = nd_deploy_report(&res, r, &err);
 	nd_deploy_result_release(&res);

@@ -2,7 +2,7 @@
 #include "core/common.h"
 #include "cmd/cmd.h"
 #include "core/buf.h"
-#include "core/interrupt.h"
+#include "core/signals.h"
 #include "core/project.h"
 #include "docker/api.h"
 #include "docker/stats.h"
@@ -394,7 +394,7 @@ static int one_sample(struct stats *st, struct nd_error *err)
 		bool pending = false;
 		int64_t now = now_ms();
 
-		if (nd_interrupted())
+		if (nd_signal_caught())
 			return nd_error_set(err, ND_EINTERRUPTED, "interrupted");
 		for (i = 0; i < st->nr; i++) {
 			struct row *row = &st->rows[i];
@@ -551,11 +551,11 @@ static int live_mode(struct stats *st, const char *service,
 					goto done;
 			}
 		}
-		if (nd_interrupted())
+		if (nd_signal_caught())
 			break;
 		if ((r = nd_stats_multi_run(st->m, 200, err)) < 0)
 			goto done;
-		if (nd_interrupted())
+		if (nd_signal_caught())
 			break;
 		now = now_ms();
 		/* the first table once every container has a CPU figure
@@ -581,7 +581,7 @@ static int live_mode(struct stats *st, const char *service,
 			next_list = now + LIST_EVERY_MS;
 		}
 	}
-	if (nd_interrupted())
+	if (nd_signal_caught())
 		r = nd_error_set(err, ND_EINTERRUPTED, "interrupted");
 done:
 	if (tty) {
@@ -601,7 +601,7 @@ int cmd_stats(int argc, const char **argv, struct nd_ctx *ctx)
 
 	st.ctx = ctx;
 	st.stream = !no_stream;
-	nd_interrupt_install();
+	nd_signals_install(ND_SIG_NOTIFY);
 	if ((r = relist(&st, service, &err)) < 0)
 		goto fail;
 	if (!st.nr && nd_out.tty_err && !nd_out.json)

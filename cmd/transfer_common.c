@@ -2,6 +2,7 @@
 #include "core/common.h"
 #include "cmd/transfer_common.h"
 #include "core/cleanup.h"
+#include "core/signals.h"
 #include "core/progress.h"
 #include "core/project.h"
 #include "core/registry_auth.h"
@@ -89,8 +90,8 @@ void nd_xfer_progress_start(struct nd_xfer *x)
 	if (nd_out.verbosity < ND_V_INFO)
 		return;
 	x->progress = nd_progress_new(stderr, nd_out.progress_bars);
-	nd_cleanup_install();
-	nd_cleanup_set_interrupt_hook(on_interrupt);
+	nd_signals_install(ND_SIG_DIE);
+	nd_cleanup_add_fn(on_interrupt);
 }
 
 void nd_xfer_on_msg(const cJSON *msg, void *ud)
@@ -108,7 +109,7 @@ void nd_xfer_progress_done(struct nd_xfer *x)
 		return;
 	nd_progress_free(x->progress);
 	x->progress = NULL;
-	nd_cleanup_set_interrupt_hook(NULL);
+	nd_cleanup_forget_fn(on_interrupt);
 }
 
 void nd_xfer_hint(struct nd_error *err, const struct nd_xfer *x,

@@ -2,7 +2,7 @@
 #include "core/common.h"
 #include "core/app_build.h"
 #include "core/buf.h"
-#include "core/cleanup.h"
+#include "core/signals.h"
 #include "core/context.h"
 #include "core/hooks.h"
 #include "core/ignore.h"
@@ -728,7 +728,7 @@ static int build_target(struct ab *b, struct target *t, const char *tag,
 	bo.secrets = (const char *const *)b->secrets.items;
 	regcfg = registry_config(b, t);
 	bo.registry_config = regcfg;
-	bo.cancel = &nd_cleanup_signal;
+	bo.cancel = nd_signal_flag();
 	if (b->o->log)
 		nd_build_log_release(b->o->log);
 	r = nd_image_build(b->e, &bo, b->o->log ? b->o->log : &local_log, &id,
@@ -815,7 +815,7 @@ static int wait_for_prunes(struct ab *b, struct nd_error *err)
 		if (over)
 			return 0;
 		for (i = 0; i < 5; i++) {
-			if (nd_cleanup_signal)
+			if (nd_signal_caught())
 				return nd_error_set(err, ND_EINTERRUPTED,
 						    "interrupted");
 			sleep_ms(100);
@@ -826,7 +826,7 @@ static int wait_for_prunes(struct ab *b, struct nd_error *err)
 /*
  * Before the context goes out: the marker that tells prunes a build of
  * this app runs, then a wait for prunes that started first. From here on
- * a signal is deferred until the marker is removed (core/cleanup.h). A
+ * a signal is deferred until the marker is removed (core/signals.h). A
  * marker the engine refuses is a warning: the build goes on, protected
  * only by prune's age margin.
  */
@@ -834,7 +834,7 @@ static int mark_build(struct ab *b, struct nd_error *err)
 {
 	struct nd_error merr = ND_ERROR_INIT;
 
-	nd_cleanup_defer_begin();
+	nd_signals_defer_begin();
 	b->deferred = true;
 	if (nd_marker_create(&b->marker, b->e, ND_MARKER_BUILD, b->p->app,
 			     &merr) < 0) {
@@ -869,7 +869,7 @@ static void unmark_build(struct ab *b)
 	}
 	if (b->deferred) {
 		b->deferred = false;
-		nd_cleanup_defer_end();
+		nd_signals_defer_end();
 	}
 }
 
@@ -957,7 +957,7 @@ int nd_app_build(struct nd_engine *e, const struct nd_project *p,
 	if ((r = mark_build(&b, err)) < 0)
 		goto done;
 	for (i = 0; i < b.nt; i++) {
-		if (nd_cleanup_signal) {
+		if (nd_signal_caught()) {
 			r = nd_error_set(err, ND_EINTERRUPTED, "interrupted");
 			goto done;
 		}

@@ -48,7 +48,7 @@ struct nd_source_progress;
  *      every half second, at most ND_BUILD_PRUNE_WAIT_S, then a warning
  *      and the build goes on). The marker is removed on every path; from
  *      its creation to its removal SIGINT/SIGTERM/SIGHUP are deferred
- *      (core/cleanup.h): the build is cancelled within about a second,
+ *      (core/signals.h): the build is cancelled within about a second,
  *      the marker removed, then the signal raised again;
  *   6. the build (docker/build.h), tagged <image>:<tag>, where <image> is
  *      [image.registry/]image.name (default: the app name), with the

@@ -6,22 +6,21 @@
  */
 #include "core/common.h"
 #include "core/cleanup.h"
+#include "core/signals.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #define MAX_DIRS 8
+#define MAX_FNS 8
 #define MAX_DEPTH 128
 
 static char dirs[MAX_DIRS][PATH_MAX];
 static volatile sig_atomic_t dir_used[MAX_DIRS];
-static void (*volatile interrupt_hook)(void);
-static volatile sig_atomic_t defer_depth;
-volatile sig_atomic_t nd_cleanup_signal;
+static void (*volatile fns[MAX_FNS])(void);
 
 struct linux_dirent64 {
 	uint64_t d_ino;
@@ -99,70 +98,19 @@ int nd_rmtree(const char *path)
 void nd_cleanup_run(void)
 {
 	int i, saved = errno;
-	void (*hook)(void) = interrupt_hook;
 
 	for (i = 0; i < MAX_DIRS; i++)
 		if (dir_used[i]) {
 			nd_rmtree(dirs[i]);
 			dir_used[i] = 0;
 		}
-	if (hook)
-		hook();
+	for (i = 0; i < MAX_FNS; i++) {
+		void (*fn)(void) = fns[i];
+
+		if (fn)
+			fn();
+	}
 	errno = saved;
-}
-
-static void on_signal(int sig)
-{
-	nd_cleanup_run();
-	signal(sig, SIG_DFL);
-	if (defer_depth > 0) {
-		/* the code inside unwinds, then nd_cleanup_defer_end() raises */
-		if (!nd_cleanup_signal)
-			nd_cleanup_signal = sig;
-		return;
-	}
-	raise(sig);
-}
-
-void nd_cleanup_defer_begin(void)
-{
-	defer_depth++;
-}
-
-void nd_cleanup_defer_end(void)
-{
-	int sig;
-
-	if (defer_depth > 0)
-		defer_depth--;
-	sig = nd_cleanup_signal;
-	if (defer_depth == 0 && sig) {
-		fflush(NULL);
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
-}
-
-void nd_cleanup_install(void)
-{
-	static bool done;
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	size_t i;
-
-	if (done)
-		return;
-	done = true;
-	for (i = 0; i < ND_ARRAY_SIZE(sigs); i++) {
-		struct sigaction old, sa;
-
-		if (sigaction(sigs[i], NULL, &old) < 0 ||
-		    (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
-			continue;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(sigs[i], &sa, NULL);
-	}
 }
 
 int nd_cleanup_add_dir(const char *path)
@@ -171,7 +119,7 @@ int nd_cleanup_add_dir(const char *path)
 
 	if (strlen(path) >= PATH_MAX)
 		return -1;
-	nd_cleanup_install();
+	nd_signals_install_default();
 	for (i = 0; i < MAX_DIRS; i++)
 		if (!dir_used[i]) {
 			snprintf(dirs[i], sizeof(dirs[i]), "%s", path);
@@ -191,7 +139,26 @@ void nd_cleanup_forget_dir(const char *path)
 			dir_used[i] = 0;
 }
 
-void nd_cleanup_set_interrupt_hook(void (*fn)(void))
+int nd_cleanup_add_fn(void (*fn)(void))
 {
-	interrupt_hook = fn;
+	int i;
+
+	for (i = 0; i < MAX_FNS; i++)
+		if (fns[i] == fn)
+			return 0;
+	for (i = 0; i < MAX_FNS; i++)
+		if (!fns[i]) {
+			fns[i] = fn;
+			return 0;
+		}
+	return -1;
+}
+
+void nd_cleanup_forget_fn(void (*fn)(void))
+{
+	int i;
+
+	for (i = 0; i < MAX_FNS; i++)
+		if (fns[i] == fn)
+			fns[i] = NULL;
 }

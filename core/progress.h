@@ -34,8 +34,9 @@ struct cJSON;
  *	for each JSON line: if (nd_progress_message(p, msg, &err) < 0) ...
  *	nd_progress_free(p);   // draws what is pending
  *
- * Ctrl-C: call nd_progress_interrupted() from the SIGINT handler; it is
- * async-signal-safe and leaves the cursor at the start of a clean line.
+ * Ctrl-C: register nd_progress_interrupted() with nd_cleanup_add_fn()
+ * (core/cleanup.h), so the signal handler runs it before the process dies;
+ * it is async-signal-safe and leaves the cursor at the start of a clean line.
  */
 struct nd_progress;
 

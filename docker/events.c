@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "core/common.h"
-#include "core/interrupt.h"
+#include "core/signals.h"
 #include "docker/api.h"
 #include "docker/events.h"
 #include "docker/stream.h"
@@ -358,7 +358,7 @@ int nd_events_stream(struct nd_engine *e, const struct nd_events_query *q,
 					 curl_multi_strerror(mc));
 			goto done;
 		}
-		if (nd_interrupted()) {
+		if (nd_signal_caught()) {
 			r = nd_error_set(err, ND_EINTERRUPTED, "interrupted");
 			goto done;
 		}

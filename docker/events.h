@@ -90,7 +90,7 @@ typedef int (*nd_event_fn)(const struct nd_event *ev, void *ud);
  * GET /events and hand every event (unfiltered: the caller decides with
  * nd_event_matches) to fn, streaming, until the engine ends the stream
  * (0; with `until` that is the normal end), fn returns < 0, or Ctrl-C
- * (nd_interrupted(): ND_EINTERRUPTED).
+ * (nd_signal_caught(): ND_EINTERRUPTED).
  */
 int nd_events_stream(struct nd_engine *e, const struct nd_events_query *q,
 		     nd_event_fn fn, void *ud, struct nd_error *err);

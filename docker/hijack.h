@@ -77,7 +77,7 @@ struct nd_hijack_io {
 	/* the engine's bytes, as they arrive; return < 0 to stop */
 	nd_write_fn on_data;
 	void *data_ud;
-	/* when wake_fd (e.g. nd_sigpipe_open's) is readable, on_wake is
+	/* when wake_fd (e.g. nd_signal_fd()) is readable, on_wake is
 	 * called; return < 0 to stop with that error, 0 to go on */
 	int wake_fd;     /* -1: none */
 	int (*on_wake)(void *ud);
