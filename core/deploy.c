@@ -2,12 +2,12 @@
 #include "core/common.h"
 #include "core/deploy.h"
 #include "core/buf.h"
-#include "core/deploy_hooks.h"
 #include "core/deploy_infra.h"
 #include "core/deploy_lock.h"
 #include "core/deploy_probe.h"
 #include "core/deploy_secrets.h"
 #include "core/envfile.h"
+#include "core/hooks.h"
 #include "core/output.h"
 #include "core/project.h"
 #include "docker/api.h"
@@ -379,12 +379,11 @@ static int build_env(struct deploy *d, struct nd_error *err)
 static int run_hook(struct deploy *d, const char *name, struct nd_error *err)
 {
 	struct nd_kvlist env = ND_KVLIST_INIT;
-	enum nd_hook_status st;
+	enum nd_hook_result st;
 	struct nd_buf names = ND_BUF_INIT;
 	double t = nd_now_ms();
 	int r;
 
-	nd_kvlist_set(&env, "NEXTDEPLOY_HOOK", name);
 	nd_kvlist_set(&env, "NEXTDEPLOY_APP", d->app);
 	nd_kvlist_set(&env, "NEXTDEPLOY_SERVICE", d->service);
 	nd_kvlist_set(&env, "NEXTDEPLOY_RELEASE", d->release);
@@ -400,7 +399,7 @@ static int run_hook(struct deploy *d, const char *name, struct nd_error *err)
 		nd_buf_addf(&names, "%s%s", i ? " " : "",
 			    d->res->containers.items[i]);
 	nd_kvlist_set(&env, "NEXTDEPLOY_CONTAINERS", names.buf);
-	r = nd_deploy_hook_run(&st, d->p->dir, name, &env, err);
+	r = nd_hook_run(&st, d->p->dir, name, NULL, &env, err);
 	if (st == ND_HOOK_NOT_EXECUTABLE)
 		note(d, ND_V_WARNING,
 		     "the %s hook is not executable: ignored (chmod +x .nextdeploy/hooks/%s)",

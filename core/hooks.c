@@ -3,6 +3,7 @@
 #include "core/hooks.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,20 +49,22 @@ int nd_hook_run(enum nd_hook_result *result_out, const char *project_dir,
 {
 	char *path = nd_hook_path(project_dir, name);
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
 	char **envp = NULL, *argv[2];
 	struct stat st;
 	pid_t pid;
 	int status, r = 0, rc;
 	size_t i;
 
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-		*result_out = ND_HOOK_MISSING;
+	*result_out = ND_HOOK_MISSING;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 		goto done;
-	}
 	if (access(path, X_OK) < 0) {
 		*result_out = ND_HOOK_NOT_EXECUTABLE;
 		goto done;
 	}
+	*result_out = ND_HOOK_RAN;
 	envp = make_env(name, env);
 	argv[0] = path;
 	argv[1] = NULL;
@@ -69,9 +72,19 @@ int nd_hook_run(enum nd_hook_result *result_out, const char *project_dir,
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, 2, 1);
 	posix_spawn_file_actions_addchdir_np(&fa, cwd ? cwd : project_dir);
+	/* we ignore SIGPIPE (main.c); the hook must not inherit that */
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+					       POSIX_SPAWN_SETSIGDEF);
 	fflush(NULL);
-	rc = posix_spawn(&pid, path, &fa, NULL, argv, envp);
+	rc = posix_spawn(&pid, path, &fa, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	if (rc) {
 		errno = rc;
 		r = nd_error_errno(err, ND_EGENERIC, "cannot run the %s hook '%s'",
@@ -84,10 +97,8 @@ int nd_hook_run(enum nd_hook_result *result_out, const char *project_dir,
 					   "waiting for the %s hook", name);
 			goto done;
 		}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		*result_out = ND_HOOK_RAN;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		goto done;
-	}
 	if (WIFEXITED(status)) {
 		r = nd_error_set(err, ND_EGENERIC,
 				 "the %s hook failed with exit code %d", name,

@@ -127,7 +127,7 @@ test_expect_success 'hooks run with the release details; a failing pre-deploy st
 	printf "#!/bin/sh\necho not today >&2\nexit 3\n" >.nextdeploy/hooks/pre-deploy &&
 	test_expect_code 1 nd run --release r2 >out 2>err &&
 	test_grep "not today" err &&
-	test_grep "the pre-deploy hook exited with status 3" err &&
+	test_grep "the pre-deploy hook failed with exit code 3" err &&
 	test "$(nd_inspect "{{.State.Running}}" nd-$APP-web-r2)" = false &&
 	nd_get "$(cat url)" >body && echo "release r1" >want && test_cmp want body &&
 	chmod -x .nextdeploy/hooks/pre-deploy &&
