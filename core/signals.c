@@ -116,7 +116,9 @@ void nd_signals_install(enum nd_sig_policy p)
 	start();
 	policy = p;
 	for (size_t i = 0; i < ND_ARRAY_SIZE(caught_sigs); i++) {
-		if (p == ND_SIG_DIE && ignored_at_start[i])
+		/* nohup: a hang-up never ends us; see core/signals.h */
+		if (ignored_at_start[i] &&
+		    (p == ND_SIG_DIE || caught_sigs[i] == SIGHUP))
 			continue;
 		set_handler(caught_sigs[i]);
 	}

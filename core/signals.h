@@ -37,8 +37,10 @@
  *     ND_SIG_FORCE   as NOTIFY, but the second signal is the command's
  *                    too: "Ctrl-C again forces" (local run kills what it
  *                    was stopping gracefully); a third one dies.
- *     NOTIFY and FORCE catch the signals even when they were ignored at
- *     start: their commands are meant to be ended by them.
+ *     NOTIFY and FORCE catch SIGINT and SIGTERM even when they were
+ *     ignored at start: their commands are meant to be ended by them (a
+ *     script's `nextdeploy logs -f &` then `kill -INT`). A SIGHUP ignored
+ *     at start (nohup) stays ignored under every policy.
  *
  * Installing again switches the policy (run --build: DIE while building,
  * NOTIFY for the deploy) and keeps the record. The handler uses SA_RESTART,

@@ -126,6 +126,9 @@ TEST(policies_die_when_they_should)
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	st = child_status(ND_SIG_NOTIFY, SIGINT, 1, NULL, p[1], true);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	/* but nohup's ignored SIGHUP stays ignored under every policy */
+	st = child_status(ND_SIG_FORCE, SIGHUP, 3, NULL, p[1], true);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	close(p[0]);
 	close(p[1]);
 	free(a);
