@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "core/common.h"
 #include "core/deploy.h"
+#include "core/deploy_int.h"
 #include "core/buf.h"
 #include "core/deploy_infra.h"
 #include "core/deploy_lock.h"
@@ -18,53 +19,6 @@
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
-
-/* One container of the new release. */
-struct replica {
-	int n;            /* 1-based */
-	char *name;       /* final name: nd-<app>-<service>-<release>[-n] */
-	char *create_name; /* name at creation ("-next" while name is busy) */
-	char *busy_id;    /* the running container holding `name`, if any */
-	char *alias;      /* nd-<app>-<deploy>-<n> on the project network */
-	char *id;
-	char *ip;
-	bool healthy;
-	long failures;
-	long probes;
-	double started_ms;
-	double healthy_ms;
-	size_t kind_idx;
-	bool grace;       /* fell back to the grace period */
-	struct nd_buf last_probe;
-	char *fail_reason;
-};
-
-struct deploy {
-	struct nd_engine *e;
-	const struct nd_project *p;
-	const struct nd_deploy_opts *o;
-	struct nd_deploy_result *res;
-	const char *app;
-	char *service;
-	char *net;
-	char *proxy_name;
-	cJSON *image;      /* inspect */
-	char *image_ref;
-	char *image_id;
-	char *release;
-	long port;
-	struct nd_gate_plan gate;
-	struct nd_kvlist env;
-	struct nd_secrets secrets;
-	struct nd_lock lock;
-	struct nd_app_state st;
-	char *deploy_id;
-	struct replica *reps;
-	size_t nreps;
-	bool switched;
-	long uid, gid;     /* owner of the secret files */
-	double t0;
-};
 
 /* --- reporting --- */
 
@@ -435,9 +389,9 @@ static void add_restart_policy(cJSON *hc, const char *policy)
  * resources, restart policy, volumes, and the project network with the
  * per-deploy alias the proxy dials. cmd: NULL for the image's own.
  */
-static cJSON *container_config(struct deploy *d, const char *service,
-			       const char *alias, int replica,
-			       const cJSON *cmd, const char *restart)
+cJSON *nd_dp_container_config(struct deploy *d, const char *service,
+			      const char *alias, int replica,
+			      const cJSON *cmd, const char *restart)
 {
 	const struct nd_project *p = d->p;
 	cJSON *c = cJSON_CreateObject(), *env, *labels, *hc, *nc, *ep;
@@ -631,8 +585,8 @@ static int put_secrets(struct deploy *d, const char *cid, struct nd_error *err)
 	return r;
 }
 
-static int create_container(struct deploy *d, const char *name, cJSON *cfg,
-			    char **id_out, struct nd_error *err)
+int nd_dp_create_container(struct deploy *d, const char *name, cJSON *cfg,
+			   char **id_out, struct nd_error *err)
 {
 	char *id = NULL;
 	int r;
@@ -752,8 +706,8 @@ static int release_command(struct deploy *d, struct nd_error *err)
 	name = nd_xprintf("nd-%s-release-%s", d->app, d->release);
 	if ((r = clear_name(d, name, false, NULL, err)) < 0)
 		goto done;
-	cfg = container_config(d, "release", NULL, 0, argv, "no");
-	if ((r = create_container(d, name, cfg, &id, err)) < 0 ||
+	cfg = nd_dp_container_config(d, "release", NULL, 0, argv, "no");
+	if ((r = nd_dp_create_container(d, name, cfg, &id, err)) < 0 ||
 	    (r = nd_container_start(d->e, id, err)) < 0)
 		goto done;
 	for (;;) {
@@ -906,6 +860,16 @@ static int probe_once(struct deploy *d, struct replica *rp, struct nd_error *err
 		keep_probe_output(rp, &x, NULL);
 	}
 	if (http && nd_probe_missing(x.exit_code)) {
+		cJSON *c = inspect_quiet(d->e, rp->id);
+		bool gone = !c || !is_running(c);
+
+		cJSON_Delete(c);
+		/*
+		 * An exec into a container that is exiting fails with 126
+		 * too: then the next round reports the exit, not the probe.
+		 */
+		if (gone)
+			goto done;
 		/* the probe program is not in the image */
 		if (g->kind_from_label) {
 			replica_fail(rp, "the image's probe '%s' (nextdeploy.probe) is not in the image",
@@ -952,7 +916,7 @@ done:
 	return out;
 }
 
-static int health_gate(struct deploy *d, struct nd_error *err)
+int nd_dp_health_gate(struct deploy *d, struct nd_error *err)
 {
 	struct nd_gate_plan *g = &d->gate;
 	double t = nd_now_ms();
@@ -1437,7 +1401,7 @@ static void stop_new(struct deploy *d, bool remove)
 
 /* --- the whole deploy --- */
 
-static void deploy_release(struct deploy *d)
+void nd_dp_release(struct deploy *d)
 {
 	for (size_t i = 0; i < d->nreps; i++) {
 		free(d->reps[i].name);
@@ -1464,7 +1428,7 @@ static void deploy_release(struct deploy *d)
 	free(d->deploy_id);
 }
 
-static int prepare(struct deploy *d, struct nd_error *err)
+int nd_dp_prepare(struct deploy *d, struct nd_error *err)
 {
 	int r;
 
@@ -1572,10 +1536,10 @@ static int create_and_start(struct deploy *d, struct nd_error *err)
 
 	for (size_t i = 0; i < d->nreps; i++) {
 		struct replica *rp = &d->reps[i];
-		cJSON *cfg = container_config(d, d->service, rp->alias, rp->n,
+		cJSON *cfg = nd_dp_container_config(d, d->service, rp->alias, rp->n,
 					      NULL, restart);
 
-		r = create_container(d, rp->create_name, cfg, &rp->id, err);
+		r = nd_dp_create_container(d, rp->create_name, cfg, &rp->id, err);
 		cJSON_Delete(cfg);
 		if (r < 0)
 			return r;
@@ -1642,7 +1606,7 @@ int nd_deploy_run(struct nd_deploy_result *res, struct nd_engine *e,
 	res->deploy_id = nd_strdup(d.deploy_id);
 
 	/* 1: everything that can be checked before changing anything */
-	if ((r = prepare(&d, err)) < 0)
+	if ((r = nd_dp_prepare(&d, err)) < 0)
 		goto done;
 	note(&d, ND_V_INFO, "deploying %s release %s (%s)", d.app, d.release,
 	     d.image_ref);
@@ -1675,7 +1639,7 @@ int nd_deploy_run(struct nd_deploy_result *res, struct nd_engine *e,
 	    (r = create_and_start(&d, err)) < 0)
 		goto unwind;
 	/* 7 */
-	r = health_gate(&d, err);
+	r = nd_dp_health_gate(&d, err);
 	if (r == ND_EGENERIC && !err->code) {
 		const struct replica *bad = NULL;
 
@@ -1735,6 +1699,6 @@ done:
 			     e2.msg);
 		nd_error_release(&e2);
 	}
-	deploy_release(&d);
+	nd_dp_release(&d);
 	return r;
 }
