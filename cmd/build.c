@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "core/common.h"
 #include "cmd/cmd.h"
+#include "cmd/build.h"
 #include "core/app_build.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
@@ -485,9 +486,8 @@ static void on_event(const struct nd_app_build_event *ev, void *ud)
 
 /* --- options --- */
 
-static int parse_kv_list(struct nd_kvlist *out, const struct nd_strlist *in,
-			 const char *what, bool need_value,
-			 struct nd_error *err)
+int nd_parse_kv_options(struct nd_kvlist *out, const struct nd_strlist *in,
+			const char *what, bool need_value, struct nd_error *err)
 {
 	size_t i;
 
@@ -522,10 +522,10 @@ static int check_options(struct nd_kvlist *args, struct nd_kvlist *labels,
 		return nd_error_set(err, ND_EUSAGE,
 				    "invalid tag '%s': letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-'",
 				    opt_tag);
-	if ((r = parse_kv_list(args, &opt_build_args, "build argument", false,
-			       err)) < 0)
+	if ((r = nd_parse_kv_options(args, &opt_build_args, "build argument",
+				     false, err)) < 0)
 		return r;
-	if ((r = parse_kv_list(labels, &opt_labels, "label", true, err)) < 0)
+	if ((r = nd_parse_kv_options(labels, &opt_labels, "label", true, err)) < 0)
 		return r;
 	for (i = 0; i < labels->nr; i++)
 		for (k = 0; k < ND_ARRAY_SIZE(reserved_labels); k++)

@@ -12,6 +12,19 @@
  * and nd_signal_flag() as the deploy's `interrupted` (core/signals.h).
  */
 
+/*
+ * Build the current source before running it (run --build, local run):
+ * nd_app_build() with its progress as plain lines on stderr (the step
+ * lines; -v adds the build's output), the failing step's last lines on a
+ * failure; Ctrl-C meanwhile removes the clone and ends the process
+ * (ND_SIG_DIE). o->on_event and o->log are set here. 0, or the exit code
+ * after reporting.
+ */
+struct nd_app_build_opts;
+struct nd_app_build_result;
+int nd_cli_build(struct nd_ctx *ctx, struct nd_app_build_opts *o,
+		 struct nd_app_build_result *res);
+
 /* The UI callbacks: steps and notes on stderr. */
 struct nd_deploy_ui nd_deploy_cli_ui(void);
 

@@ -142,70 +142,17 @@ const struct nd_cmd_spec nd_run_spec = {
 	.sections = run_sections,
 };
 
-/* --build: progress as plain lines (build's own view is richer) */
-static void on_build(const struct nd_app_build_event *ev, void *ud)
-{
-	ND_UNUSED(ud);
-	switch (ev->kind) {
-	case ND_AB_SOURCE:
-	case ND_AB_HOOK:
-	case ND_AB_WAITING:
-		nd_msg_info("%s", ev->text);
-		break;
-	case ND_AB_RELEASE:
-		nd_msg_info("building %s", ev->text);
-		break;
-	case ND_AB_SKIPPED:
-		nd_msg_info("%s is built already", ev->text);
-		break;
-	case ND_AB_WARNING:
-		nd_msg_warning("%s", ev->text);
-		break;
-	case ND_AB_BUILD:
-		if (ev->build->kind == ND_BUILD_STEP)
-			nd_msg_info("  Step %d/%d : %s", ev->build->step,
-				    ev->build->nsteps, ev->build->text);
-		else if (ev->build->kind == ND_BUILD_OUTPUT)
-			nd_msg_debug("%s", ev->build->text);
-		break;
-	default:
-		break;
-	}
-}
-
 /* Build, and give the release built (malloc'd) or an exit code. */
 static int build_first(struct nd_ctx *ctx, char **release_out)
 {
 	struct nd_app_build_opts o = { 0 };
 	struct nd_app_build_result res = { 0 };
-	struct nd_build_log log = { 0 };
-	struct nd_error err = ND_ERROR_INIT;
-	int code = 0;
+	int code;
 
-	nd_signals_install(ND_SIG_DIE);
 	o.tag = opt_release;
-	o.on_event = on_build;
-	o.log = &log;
-	if (nd_app_build(ctx->engine, ctx->project, &o, &res, &err) < 0) {
-		nd_error_report(&err);
-		if (log.step && log.tail_len) {
-			fprintf(stderr, "last output of step %d/%d:\n", log.step_no,
-				log.nsteps);
-			for (size_t i = 0; i < log.tail_len; i++) {
-				fputs("  | ", stderr);
-				nd_fputs_sanitized(nd_build_log_line(&log, i), stderr);
-				fputc('\n', stderr);
-			}
-		}
-		code = nd_error_exit_code(&err);
-	} else {
-		if (!res.skipped)
-			nd_msg_info("built %s in %.1fs", res.image, res.seconds);
+	if (!(code = nd_cli_build(ctx, &o, &res)))
 		*release_out = nd_strdup(res.release);
-	}
 	nd_app_build_result_release(&res);
-	nd_build_log_release(&log);
-	nd_error_release(&err);
 	return code;
 }
 
