@@ -19,7 +19,7 @@ _nextdeploy_opts() {
 	'help') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'init') _nd_r='--force --stdout --name -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'local') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
-	'local run') _nd_r='-f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
+	'local run') _nd_r='-p --port --keep --no-log-prefix --release --force --no-cache --pull --build-arg --target --no-hooks -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'logs') _nd_r='-f --follow -n --tail --since --until -t --timestamps --no-prefix -a --all -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'plan') _nd_r='--dockerfile -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
 	'prune') _nd_r='--keep --all --until --min-age --volumes -n --dry-run -f --file -C -H --host --json -q --quiet -v --verbose --no-color --version -h --help' ;;
@@ -66,6 +66,16 @@ _nextdeploy_optkind() {
 	'init'/--force) _nd_r=; return ;;
 	'init'/--stdout) _nd_r=; return ;;
 	'init'/--name) _nd_r='text'; return ;;
+	'local run'/-p|'local run'/--port) _nd_r='text'; return ;;
+	'local run'/--keep) _nd_r=; return ;;
+	'local run'/--no-log-prefix) _nd_r=; return ;;
+	'local run'/--release) _nd_r='release'; return ;;
+	'local run'/--force) _nd_r=; return ;;
+	'local run'/--no-cache) _nd_r=; return ;;
+	'local run'/--pull) _nd_r=; return ;;
+	'local run'/--build-arg) _nd_r='keyvalue'; return ;;
+	'local run'/--target) _nd_r='text'; return ;;
+	'local run'/--no-hooks) _nd_r=; return ;;
 	'logs'/-f|'logs'/--follow) _nd_r=; return ;;
 	'logs'/-n|'logs'/--tail) _nd_r='number'; return ;;
 	'logs'/--since) _nd_r='time'; return ;;

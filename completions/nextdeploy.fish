@@ -26,7 +26,7 @@ function __nextdeploy_valopts
         case 'local'
             printf '%s\n' -f --file -C -H --host
         case 'local run'
-            printf '%s\n' -f --file -C -H --host
+            printf '%s\n' -p --port --release --build-arg --target -f --file -C -H --host
         case 'logs'
             printf '%s\n' -n --tail --since --until -C -H --host
         case 'plan'
@@ -320,6 +320,16 @@ complete -c nextdeploy -n '__nextdeploy_at "local"' -l version -d 'print the cli
 complete -c nextdeploy -n '__nextdeploy_at "local"' -s h -l help -d 'show help'
 complete -c nextdeploy -n '__nextdeploy_arg "local" 0' -a run -d 'build and run on the local engine, attached; Ctrl-C cleans up'
 
+complete -c nextdeploy -n '__nextdeploy_at "local run"' -s p -l port -x -d 'publish the app\'s port on this host port (0: a free one, the default), on IP (default: 127.0.0.1 for the local engine\'s socket, else all addresses)'
+complete -c nextdeploy -n '__nextdeploy_at "local run"' -l keep -d 'at the end, stop the containers but keep them and the network (for \'nextdeploy logs local-web -a\' or inspection)'
+complete -c nextdeploy -n '__nextdeploy_at "local run"' -l no-log-prefix -d 'print the app\'s lines without the \'web |\' prefix'
+complete -c nextdeploy -n '__nextdeploy_at "local run"' -l release -x -k -a '(__nextdeploy_dynamic releases)' -d 'run this release (an image built before) instead of building the current source'
+complete -c nextdeploy -n '__nextdeploy_at "local run"' -l force -d 'build even when an image of this release already exists'
+complete -c nextdeploy -n '__nextdeploy_at "local run"' -l no-cache -d 'build without the engine\'s layer cache'
+complete -c nextdeploy -n '__nextdeploy_at "local run"' -l pull -d 'always try to pull newer versions of the base images'
+complete -c nextdeploy -n '__nextdeploy_at "local run"' -l build-arg -x -d 'a build argument, over build.args; KEY alone takes its value from the environment'
+complete -c nextdeploy -n '__nextdeploy_at "local run"' -l target -x -d 'build up to this stage of a multi-stage Dockerfile'
+complete -c nextdeploy -n '__nextdeploy_at "local run"' -l no-hooks -d 'do not run the .nextdeploy/hooks/pre-build hook'
 complete -c nextdeploy -n '__nextdeploy_at "local run"' -s f -l file -r -F -d 'the project file (default: nextdeploy.yml, searched upward)'
 complete -c nextdeploy -n '__nextdeploy_at "local run"' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in DIR'
 complete -c nextdeploy -n '__nextdeploy_at "local run"' -s H -l host -x -d 'the engine: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST (default: DOCKER_HOST, else the local socket)'

@@ -45,7 +45,7 @@ test_expect_success 'zsh: commands, options, choices, subcommands, files' '
 	zcomp "nextdeploy help local " && want run && test_cmp want out &&
 	zcomp "nextdeploy ps --a" && want --all && test_cmp want out &&
 	zcomp "nextdeploy --js" && want --json && test_cmp want out &&
-	zcomp "nextdeploy local run --no-" && want --no-color && test_cmp want out &&
+	zcomp "nextdeploy local run --no-" && want --no-cache --no-color --no-hooks --no-log-prefix && test_cmp want out &&
 	zcomp "nextdeploy -f nextd" && want nextdeploy.yml && test_cmp want out
 '
 
