@@ -12,6 +12,7 @@
  * The command table, sorted by name, looked up by exact name (git.c
  * commands[]). The flags say what the dispatcher sets up first.
  */
+/* clang-format off */
 const struct nd_command nd_commands[] = {
 	{ "__complete", cmd_complete, ND_HIDDEN,
 	  "print completion candidates (services, releases)", &nd_complete_spec },
@@ -64,10 +65,12 @@ const struct nd_command nd_commands[] = {
 	{ "version", cmd_version, ND_HAS_JSON,
 	  "show the client and engine versions", &nd_version_spec },
 };
+/* clang-format on */
 const size_t nd_commands_nr = ND_ARRAY_SIZE(nd_commands);
 
 static struct nd_globals globals;
 
+/* clang-format off */
 const struct nd_opt nd_global_opts[] = {
 	ND_OPT_STRING_ROW('f', "file", &globals.file, "PATH", ND_ARG_FILE,
 			  "the project file (default: nextdeploy.yml, searched upward)"),
@@ -88,6 +91,7 @@ const struct nd_opt nd_global_opts[] = {
 	ND_OPT_BOOL_ROW('h', "help", &globals.help, "show help"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
 const struct nd_command *nd_command_find(const struct nd_command *table,
 					 size_t n, const char *name)
@@ -136,8 +140,7 @@ int nd_ctx_need_engine(struct nd_ctx *ctx)
 
 	if (ctx->engine && ctx->engine->connected)
 		return 0;
-	if (!ctx->engine &&
-	    nd_engine_open(&ctx->engine, ctx->g->host, &err) < 0)
+	if (!ctx->engine && nd_engine_open(&ctx->engine, ctx->g->host, &err) < 0)
 		goto fail;
 	if (nd_engine_connect(ctx->engine, &err) < 0)
 		goto fail;
@@ -239,9 +242,8 @@ static int run(int argc, const char **argv)
 	path = cmd->name;
 	i = 1;
 	if (cmd->spec->subcommands && npos > 1 && pos[1][0] != '-') {
-		const struct nd_command *sub =
-			nd_command_find(cmd->spec->subcommands,
-					cmd->spec->nsubcommands, pos[1]);
+		const struct nd_command *sub = nd_command_find(
+			cmd->spec->subcommands, cmd->spec->nsubcommands, pos[1]);
 
 		if (!sub) {
 			nd_output_init(0, 0, false, globals.no_color);
@@ -258,15 +260,16 @@ static int run(int argc, const char **argv)
 	ctx.cmd = cmd;
 	ctx.cmd_path = path;
 	{
-		const struct nd_opt *const tables[] = { cmd->spec->opts
-								? cmd->spec->opts
-								: nd_global_opts,
-							nd_global_opts, NULL };
+		const struct nd_opt *const tables[] = {
+			cmd->spec->opts ? cmd->spec->opts : nd_global_opts,
+			nd_global_opts, NULL
+		};
 
 		if (nd_opt_parse(&cpos, &ncpos, tables, npos - i, pos + i,
 				 (cmd->flags & ND_STOP_AT_ARG) ?
 					 ND_PARSE_STOP_AT_POSITIONAL |
-						 ND_PARSE_KEEP_DASHDASH : 0,
+						 ND_PARSE_KEEP_DASHDASH :
+					 0,
 				 &err) < 0) {
 			nd_output_init(0, 0, false, globals.no_color);
 			nd_error_report(&err);

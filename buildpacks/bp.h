@@ -26,11 +26,11 @@ struct nd_project;
 
 struct nd_bp {
 	const struct nd_project *p; /* may be NULL (init): all defaults */
-	const char *dir;            /* the folder detected (source + context) */
+	const char *dir;	    /* the folder detected (source + context) */
 	struct nd_plan *plan;
 	struct nd_bp_procfile *procfile; /* NULL when there is none */
-	bool install_user, build_user;   /* commands from nextdeploy.yml */
-	bool runtime_overridden;         /* build.runtime_image (or base) */
+	bool install_user, build_user;	 /* commands from nextdeploy.yml */
+	bool runtime_overridden;	 /* build.runtime_image (or base) */
 };
 
 /* --- files ---------------------------------------------------------- */
@@ -48,8 +48,8 @@ int nd_bp_read(char **out, const struct nd_bp *bp, const char *rel,
 /* The file's first non-empty line, trimmed; NULL when absent or empty. */
 char *nd_bp_read_line(const struct nd_bp *bp, const char *rel);
 /* Parse a JSON file (package.json). NULL and err set when invalid. */
-int nd_bp_read_json(struct cJSON **out, const struct nd_bp *bp,
-		    const char *rel, struct nd_error *err);
+int nd_bp_read_json(struct cJSON **out, const struct nd_bp *bp, const char *rel,
+		    struct nd_error *err);
 /* Does the file contain needle (case-sensitive)? false when absent. */
 bool nd_bp_file_contains(const struct nd_bp *bp, const char *rel,
 			 const char *needle);
@@ -112,8 +112,7 @@ void nd_bp_images(struct nd_bp *bp, const char *def_base,
 		  const char *def_runtime, bool runtime_follows_base,
 		  const char *why);
 /* The port: deploy.port, else def (with its reason). */
-void nd_bp_port(struct nd_bp *bp, int def, const char *why,
-		const char *file);
+void nd_bp_port(struct nd_bp *bp, int def, const char *why, const char *file);
 /* The probe, and a warning when the runtime image was overridden. */
 void nd_bp_probe(struct nd_bp *bp, const char *probe, const char *why);
 /* The Dockerfile header comment. */
@@ -151,8 +150,7 @@ const char *nd_bp_command_problem(const char *s);
  * Returns 0 or ND_EPROJECT with msg set (unterminated quote, control
  * character, empty command).
  */
-int nd_bp_cmd_argv(struct nd_strvec *out, const char *cmd,
-		   struct nd_error *err);
+int nd_bp_cmd_argv(struct nd_strvec *out, const char *cmd, struct nd_error *err);
 
 /* --- Dockerfile writing --------------------------------------------- */
 
@@ -161,8 +159,7 @@ void nd_df_json_string(struct nd_buf *b, const char *s);
 /* ["a", "b", ...] */
 void nd_df_json_array(struct nd_buf *b, const struct nd_strvec *v);
 /* "INSTR ["a", "b"]\n" */
-void nd_df_exec(struct nd_buf *b, const char *instr,
-		const struct nd_strvec *v);
+void nd_df_exec(struct nd_buf *b, const char *instr, const struct nd_strvec *v);
 /* RUN ["/bin/sh", "-c", cmd]: a user's command, never parsed by us. */
 void nd_df_run_user(struct nd_buf *b, const char *cmd);
 /*
@@ -201,10 +198,10 @@ void nd_bp_procfile_free(struct nd_bp_procfile *pf);
 
 /* Staticfile (Cloud Foundry staticfile buildpack format, a YAML mapping). */
 struct nd_bp_staticfile {
-	char *root;      /* folder served, relative; NULL: the default */
-	bool pushstate;  /* SPA: unknown paths serve /index.html */
-	bool gzip;       /* default on */
-	bool directory;  /* autoindex; default off */
+	char *root;	/* folder served, relative; NULL: the default */
+	bool pushstate; /* SPA: unknown paths serve /index.html */
+	bool gzip;	/* default on */
+	bool directory; /* autoindex; default off */
 	struct nd_kvlist status_codes; /* "404" -> "/404.html" */
 	bool pushstate_set;
 	struct nd_strvec ignored; /* keys we do not implement (warned) */

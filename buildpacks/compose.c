@@ -20,8 +20,9 @@ struct cp {
 
 static const char *scalar(yaml_node_t *n)
 {
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
-						: NULL;
+	return n && n->type == YAML_SCALAR_NODE ?
+		       (const char *)n->data.scalar.value :
+		       NULL;
 }
 
 static yaml_node_t *node(struct cp *c, int i)
@@ -90,15 +91,16 @@ static int parse_port(struct cp *c, struct nd_plan_service *svc,
 			s = scalar(map_get(c, n, "target"));
 		port = s ? container_port(s) : 0;
 		if (!port)
-			return at(c, n, "cannot read a container port from this entry");
+			return at(
+				c, n,
+				"cannot read a container port from this entry");
 		if (!svc->port)
 			svc->port = port;
 	}
 	return 0;
 }
 
-static int parse_env(struct cp *c, struct nd_plan_service *svc,
-		     yaml_node_t *env)
+static int parse_env(struct cp *c, struct nd_plan_service *svc, yaml_node_t *env)
 {
 	if (env->type == YAML_SEQUENCE_NODE) {
 		yaml_node_item_t *it;
@@ -110,7 +112,8 @@ static int parse_env(struct cp *c, struct nd_plan_service *svc,
 			char *k;
 
 			if (!s)
-				return at(c, node(c, *it), "expected NAME=value");
+				return at(c, node(c, *it),
+					  "expected NAME=value");
 			k = eq ? nd_strndup(s, (size_t)(eq - s)) : nd_strdup(s);
 			/* "NAME" alone passes the client's value: not ours */
 			if (eq)
@@ -128,7 +131,8 @@ static int parse_env(struct cp *c, struct nd_plan_service *svc,
 			const char *v = scalar(node(c, p->value));
 
 			if (!k)
-				return at(c, node(c, p->key), "expected a variable name");
+				return at(c, node(c, p->key),
+					  "expected a variable name");
 			if (v)
 				nd_kvlist_set(&svc->env, k, v);
 		}
@@ -161,18 +165,23 @@ static int parse_service(struct cp *c, struct nd_plan_service *svc,
 			df = dn ? scalar(dn) : NULL;
 			at_node = cn ? cn : v;
 			if (dn && (!df || !nd_bp_path_ok(df)))
-				return at(c, dn, "'dockerfile' must be a relative path inside the context");
+				return at(
+					c, dn,
+					"'dockerfile' must be a relative path inside the context");
 		}
 		if (!ctx)
-			return at(c, v, "'build' must be a folder or a mapping with 'context'");
+			return at(
+				c, v,
+				"'build' must be a folder or a mapping with 'context'");
 		if (nd_starts_with(ctx, "./"))
 			ctx += 2;
 		if (!*ctx)
 			ctx = ".";
 		if (strcmp(ctx, ".") && !nd_bp_path_ok(ctx))
-			return at(c, at_node,
-				  "the build context '%s' must be a folder inside the app (no '..', no URL)",
-				  ctx);
+			return at(
+				c, at_node,
+				"the build context '%s' must be a folder inside the app (no '..', no URL)",
+				ctx);
 		svc->context = nd_strdup(ctx);
 		svc->dockerfile = nd_strdup(df ? df : "Dockerfile");
 	}
@@ -198,7 +207,8 @@ static int parse_service(struct cp *c, struct nd_plan_service *svc,
 				const char *w = scalar(node(c, *it));
 
 				if (!w)
-					return at(c, node(c, *it), "expected a string");
+					return at(c, node(c, *it),
+						  "expected a string");
 				nd_strvec_push(&svc->command, w);
 			}
 		} else if (scalar(v)) {
@@ -231,22 +241,24 @@ int nd_bp_compose_parse(struct nd_plan *plan, const char *file,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 				     strlen(text));
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = nd_error_set_at(err, ND_EPROJECT, file,
-				    (int)parser.problem_mark.line + 1,
-				    (int)parser.problem_mark.column + 1,
-				    "invalid YAML: %s",
-				    parser.problem ? parser.problem : "syntax error");
+		r = nd_error_set_at(
+			err, ND_EPROJECT, file,
+			(int)parser.problem_mark.line + 1,
+			(int)parser.problem_mark.column + 1, "invalid YAML: %s",
+			parser.problem ? parser.problem : "syntax error");
 		yaml_parser_delete(&parser);
 		return r;
 	}
 	root = yaml_document_get_root_node(&doc);
 	services = root ? map_get(&c, root, "services") : NULL;
 	if (!services || services->type != YAML_MAPPING_NODE ||
-	    services->data.mapping.pairs.start == services->data.mapping.pairs.top) {
-		r = nd_error_set_at(err, ND_EPROJECT, file,
-				    services ? (int)services->start_mark.line + 1 : 1,
-				    services ? (int)services->start_mark.column + 1 : 1,
-				    "expected 'services:' with at least one service");
+	    services->data.mapping.pairs.start ==
+		    services->data.mapping.pairs.top) {
+		r = nd_error_set_at(
+			err, ND_EPROJECT, file,
+			services ? (int)services->start_mark.line + 1 : 1,
+			services ? (int)services->start_mark.column + 1 : 1,
+			"expected 'services:' with at least one service");
 		goto done;
 	}
 	for (p = services->data.mapping.pairs.start;
@@ -256,12 +268,13 @@ int nd_bp_compose_parse(struct nd_plan *plan, const char *file,
 		const char *name = scalar(k);
 
 		if (!name || !nd_app_name_valid(name)) {
-			r = at(&c, k, "invalid service name '%s': expected [a-z0-9][a-z0-9_.-]*",
+			r = at(&c, k,
+			       "invalid service name '%s': expected [a-z0-9][a-z0-9_.-]*",
 			       name ? name : "?");
 			break;
 		}
-		plan->services = nd_realloc(plan->services,
-					    (plan->nservices + 1) * sizeof(*svc));
+		plan->services = nd_realloc(
+			plan->services, (plan->nservices + 1) * sizeof(*svc));
 		svc = &plan->services[plan->nservices++];
 		memset(svc, 0, sizeof(*svc));
 		svc->name = nd_strdup(name);

@@ -35,7 +35,8 @@ static char *directive(const char *text, const char *name)
 			p++;
 		while (*line == ' ' || *line == '\t')
 			line++;
-		if (!strncmp(line, name, n) && (line[n] == ' ' || line[n] == '\t')) {
+		if (!strncmp(line, name, n) &&
+		    (line[n] == ' ' || line[n] == '\t')) {
 			const char *v = line + n;
 			size_t len;
 
@@ -69,8 +70,8 @@ static bool has_main(struct nd_bp *bp, const char *rel)
 		if (!nd_ends_with(e->d_name, ".go") ||
 		    nd_ends_with(e->d_name, "_test.go"))
 			continue;
-		f = strcmp(rel, ".") ? nd_xprintf("%s/%s", rel, e->d_name)
-				     : nd_strdup(e->d_name);
+		f = strcmp(rel, ".") ? nd_xprintf("%s/%s", rel, e->d_name) :
+				       nd_strdup(e->d_name);
 		found = nd_bp_file_contains(bp, f, "package main");
 		free(f);
 	}
@@ -115,8 +116,8 @@ static char *main_pkg(struct nd_bp *bp, const char *module, const char **why)
 		free(rel);
 	}
 	closedir(d);
-	*why = n > 1 ? "cmd/ (several: the one named like the module)"
-		     : "the only main package under cmd/";
+	*why = n > 1 ? "cmd/ (several: the one named like the module)" :
+		       "the only main package under cmd/";
 	return found;
 }
 
@@ -146,7 +147,8 @@ int nd_bp_go_plan(struct nd_bp *bp, struct nd_error *err)
 	go = directive(text, "go");
 	toolchain = directive(text, "toolchain");
 	if (toolchain && nd_starts_with(toolchain, "go") &&
-	    nd_bp_version_ok(toolchain + 2) && isdigit((unsigned char)toolchain[2])) {
+	    nd_bp_version_ok(toolchain + 2) &&
+	    isdigit((unsigned char)toolchain[2])) {
 		ver = toolchain + 2;
 		ver_file = "go.mod (toolchain)";
 	} else if (go) {
@@ -169,31 +171,37 @@ int nd_bp_go_plan(struct nd_bp *bp, struct nd_error *err)
 	if (!pkg && !nd_bp_key(bp, "build.command")) {
 		r = nd_bp_error(bp, err, NULL, "go.mod",
 				"no main package at the root or under cmd/");
-		nd_error_hint(err, "set build.command to a command that writes the binary to /out/app");
+		nd_error_hint(
+			err,
+			"set build.command to a command that writes the binary to /out/app");
 		goto done;
 	}
 	if (pkg)
 		nd_plan_reason(plan, "main package", pkg, why);
-	build = nd_xprintf("go build -trimpath -tags timetzdata -ldflags=\"-s -w\" -o /out/app %s",
-			   pkg ? pkg : ".");
+	build = nd_xprintf(
+		"go build -trimpath -tags timetzdata -ldflags=\"-s -w\" -o /out/app %s",
+		pkg ? pkg : ".");
 	r = nd_bp_set_cmd(bp, &plan->build_cmd, "build.command", "build", build,
 			  "go.mod", &bp->build_user, err);
 	if (r < 0)
 		goto done;
 	if (bp->build_user)
-		nd_bp_warn(bp, "build.command must write the binary to /out/app");
+		nd_bp_warn(bp,
+			   "build.command must write the binary to /out/app");
 	r = nd_bp_set_cmd(bp, &plan->install_cmd, "build.install", "install",
 			  nd_bp_file(bp, "go.sum") ? "go mod download" : NULL,
 			  "go.sum", &bp->install_user, err);
 	if (r < 0)
 		goto done;
-	if ((r = nd_bp_set_start(bp, "/usr/local/bin/app", "go.mod (the binary built)", err)) < 0)
+	if ((r = nd_bp_set_start(bp, "/usr/local/bin/app",
+				 "go.mod (the binary built)", err)) < 0)
 		goto done;
 	nd_bp_port(bp, 8080, NULL, NULL);
 	base = nd_xprintf("golang:%s-bookworm", ver);
 	if (!nd_image_ref_valid(base)) {
 		r = nd_bp_error(bp, err, NULL, "go.mod",
-				"the go version gives an invalid image '%s'", base);
+				"the go version gives an invalid image '%s'",
+				base);
 		goto done;
 	}
 	nd_bp_images(bp, base, GO_RUNTIME, false, NULL);
@@ -204,14 +212,17 @@ int nd_bp_go_plan(struct nd_bp *bp, struct nd_error *err)
 	nd_buf_adds(&b, "WORKDIR /src\n");
 	nd_buf_adds(&b, "ENV CGO_ENABLED=0\n");
 	nd_df_stage_prelude(&b, bp, "build");
-	nd_buf_addf(&b, "COPY go.mod%s ./\n", nd_bp_file(bp, "go.sum") ? " go.sum" : "");
+	nd_buf_addf(&b, "COPY go.mod%s ./\n",
+		    nd_bp_file(bp, "go.sum") ? " go.sum" : "");
 	if (plan->install_cmd)
 		nd_df_run(&b, plan->install_cmd, bp->install_user);
 	nd_buf_adds(&b, "COPY . .\n");
 	nd_df_run(&b, plan->build_cmd, bp->build_user);
 	nd_buf_adds(&b, "\n");
 	nd_buf_addf(&b, "FROM %s AS runtime\n", plan->runtime_image);
-	nd_buf_adds(&b, "COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n");
+	nd_buf_adds(
+		&b,
+		"COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n");
 	nd_buf_adds(&b, "COPY --from=build /out/app /usr/local/bin/app\n");
 	nd_buf_adds(&b, "WORKDIR /app\n");
 	nd_df_runtime_tail(&b, plan);

@@ -40,15 +40,18 @@ static const char *jstr(const cJSON *o, const char *k)
 static bool has_dep(const cJSON *pkg, const char *name)
 {
 	return cJSON_GetObjectItemCaseSensitive(
-		       cJSON_GetObjectItemCaseSensitive(pkg, "dependencies"), name) ||
+		       cJSON_GetObjectItemCaseSensitive(pkg, "dependencies"),
+		       name) ||
 	       cJSON_GetObjectItemCaseSensitive(
-		       cJSON_GetObjectItemCaseSensitive(pkg, "devDependencies"), name);
+		       cJSON_GetObjectItemCaseSensitive(pkg, "devDependencies"),
+		       name);
 }
 
 static bool has_any_deps(const cJSON *pkg)
 {
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(pkg, "dependencies");
-	const cJSON *dd = cJSON_GetObjectItemCaseSensitive(pkg, "devDependencies");
+	const cJSON *dd = cJSON_GetObjectItemCaseSensitive(pkg,
+							   "devDependencies");
 
 	return (d && d->child) || (dd && dd->child);
 }
@@ -84,10 +87,14 @@ static const char *parse_semver(const char *s, struct semver *sv)
  */
 static char *node_tag(const char *spec, bool *exact)
 {
-	static const struct { const char *code; int major; } lts[] = {
-		{ "argon", 4 }, { "boron", 6 }, { "carbon", 8 }, { "dubnium", 10 },
-		{ "erbium", 12 }, { "fermium", 14 }, { "gallium", 16 },
-		{ "hydrogen", 18 }, { "iron", 20 }, { "jod", 22 },
+	static const struct {
+		const char *code;
+		int major;
+	} lts[] = {
+		{ "argon", 4 },	   { "boron", 6 },     { "carbon", 8 },
+		{ "dubnium", 10 }, { "erbium", 12 },   { "fermium", 14 },
+		{ "gallium", 16 }, { "hydrogen", 18 }, { "iron", 20 },
+		{ "jod", 22 },
 	};
 	struct semver sv;
 	const char *rest;
@@ -137,7 +144,8 @@ static char *node_tag(const char *spec, bool *exact)
 	if (rest && (!*rest || !strcmp(rest, ".x") || !strcmp(rest, ".*") ||
 		     !strcmp(rest, ".x.x"))) {
 		if (sv.n == 3 && !*rest) {
-			out = nd_xprintf("%ld.%ld.%ld", sv.v[0], sv.v[1], sv.v[2]);
+			out = nd_xprintf("%ld.%ld.%ld", sv.v[0], sv.v[1],
+					 sv.v[2]);
 			*exact = true;
 		} else if (sv.n >= 2 && !*rest) {
 			out = nd_xprintf("%ld.%ld", sv.v[0], sv.v[1]);
@@ -180,10 +188,11 @@ static char *node_tag(const char *spec, bool *exact)
 		if (op[0] == '>')
 			lo = op[1] == '=' || sv.n > 1 ? m : m + 1;
 		else if (op[0] == '<')
-			hi = op[1] == '=' ? m
-			     : (sv.n == 1 || (sv.v[1] == 0 && (sv.n < 3 || sv.v[2] == 0)))
-				     ? m - 1
-				     : m;
+			hi = op[1] == '=' ? m :
+			     (sv.n == 1 ||
+			      (sv.v[1] == 0 && (sv.n < 3 || sv.v[2] == 0))) ?
+					    m - 1 :
+					    m;
 		p = (char *)rest - 1;
 	}
 	if (lo < 0 && hi < 0)
@@ -206,13 +215,13 @@ done:
 
 struct node_ctx {
 	cJSON *pkg;
-	const char *pm;       /* npm yarn pnpm bun */
+	const char *pm;	      /* npm yarn pnpm bun */
 	const char *pm_file;  /* what decided it */
 	const char *lockfile; /* NULL: none */
 	char *pm_version;     /* from packageManager */
 	bool corepack;
 	bool yarn_berry;
-	char *tag;            /* node image tag part */
+	char *tag; /* node image tag part */
 	const char *framework;
 	bool standalone;
 	bool is_static;
@@ -222,10 +231,15 @@ struct node_ctx {
 
 static void pick_pm(struct nd_bp *bp, struct node_ctx *n)
 {
-	static const struct { const char *file, *pm; } locks[] = {
-		{ "pnpm-lock.yaml", "pnpm" }, { "yarn.lock", "yarn" },
-		{ "bun.lockb", "bun" }, { "bun.lock", "bun" },
-		{ "package-lock.json", "npm" }, { "npm-shrinkwrap.json", "npm" },
+	static const struct {
+		const char *file, *pm;
+	} locks[] = {
+		{ "pnpm-lock.yaml", "pnpm" },
+		{ "yarn.lock", "yarn" },
+		{ "bun.lockb", "bun" },
+		{ "bun.lock", "bun" },
+		{ "package-lock.json", "npm" },
+		{ "npm-shrinkwrap.json", "npm" },
 	};
 	const char *field = jstr(n->pkg, "packageManager");
 	size_t i;
@@ -239,12 +253,16 @@ static void pick_pm(struct nd_bp *bp, struct node_ctx *n)
 		}
 	if (field) {
 		size_t k = strcspn(field, "@");
-		static const char *const pms[] = { "npm", "pnpm", "yarn", "bun" };
+		static const char *const pms[] = { "npm", "pnpm", "yarn",
+						   "bun" };
 
 		for (i = 0; i < ND_ARRAY_SIZE(pms); i++)
 			if (strlen(pms[i]) == k && !strncmp(field, pms[i], k)) {
-				const char *ver = field[k] ? field + k + 1 : NULL;
-				char *v = ver ? nd_strndup(ver, strcspn(ver, "+")) : NULL;
+				const char *ver = field[k] ? field + k + 1 :
+							     NULL;
+				char *v = ver ? nd_strndup(ver,
+							   strcspn(ver, "+")) :
+						NULL;
 
 				n->pm = pms[i];
 				n->pm_file = "package.json";
@@ -257,9 +275,11 @@ static void pick_pm(struct nd_bp *bp, struct node_ctx *n)
 				/* the lockfile that goes with it, if any */
 				n->lockfile = NULL;
 				if (!strcmp(pms[i], "npm"))
-					n->lockfile = nd_bp_file(bp, "package-lock.json")
-							      ? "package-lock.json"
-							      : NULL;
+					n->lockfile =
+						nd_bp_file(bp,
+							   "package-lock.json") ?
+							"package-lock.json" :
+							NULL;
 				else if (!strcmp(pms[i], "pnpm") &&
 					 nd_bp_file(bp, "pnpm-lock.yaml"))
 					n->lockfile = "pnpm-lock.yaml";
@@ -267,9 +287,13 @@ static void pick_pm(struct nd_bp *bp, struct node_ctx *n)
 					 nd_bp_file(bp, "yarn.lock"))
 					n->lockfile = "yarn.lock";
 				else if (!strcmp(pms[i], "bun"))
-					n->lockfile = nd_bp_file(bp, "bun.lockb") ? "bun.lockb"
-						      : nd_bp_file(bp, "bun.lock") ? "bun.lock"
-										   : NULL;
+					n->lockfile = nd_bp_file(bp,
+								 "bun.lockb") ?
+							      "bun.lockb" :
+						      nd_bp_file(bp,
+								 "bun.lock") ?
+							      "bun.lock" :
+							      NULL;
 				break;
 			}
 	}
@@ -291,9 +315,11 @@ static int pick_version(struct nd_bp *bp, struct node_ctx *n,
 	struct {
 		const char *file;
 		char *spec;
-	} c[3] = { { "package.json", NULL }, { ".nvmrc", NULL },
+	} c[3] = { { "package.json", NULL },
+		   { ".nvmrc", NULL },
 		   { ".node-version", NULL } };
-	const cJSON *engines = cJSON_GetObjectItemCaseSensitive(n->pkg, "engines");
+	const cJSON *engines = cJSON_GetObjectItemCaseSensitive(n->pkg,
+								"engines");
 	const char *file = NULL;
 	char *first = NULL, *exact_tag = NULL;
 	const char *first_file = NULL, *exact_file = NULL, *spec_used = NULL;
@@ -313,9 +339,10 @@ static int pick_version(struct nd_bp *bp, struct node_ctx *n,
 		if (!tag) {
 			/* "*" means any: not an error; garbage is */
 			if (strcmp(c[i].spec, "*") && strcmp(c[i].spec, "x")) {
-				int r = nd_bp_error(bp, err, NULL, c[i].file,
-						    "cannot read the node version '%s' (expected e.g. 20.11.1, 20, ^20.11, >=18, lts/iron)",
-						    c[i].spec);
+				int r = nd_bp_error(
+					bp, err, NULL, c[i].file,
+					"cannot read the node version '%s' (expected e.g. 20.11.1, 20, ^20.11, >=18, lts/iron)",
+					c[i].spec);
 				for (i = 0; i < 3; i++)
 					free(c[i].spec);
 				return r;
@@ -345,12 +372,13 @@ static int pick_version(struct nd_bp *bp, struct node_ctx *n,
 	if (n->tag) {
 		char *what = NULL;
 
-		if (file == first_file && spec_used && strcmp(spec_used, n->tag) &&
-		    !exact_tag)
+		if (file == first_file && spec_used &&
+		    strcmp(spec_used, n->tag) && !exact_tag)
 			what = nd_xprintf("%s (from '%s')", n->tag, spec_used);
 		nd_plan_reason(bp->plan, "node version", what ? what : n->tag,
-			       !strcmp(file, "package.json") ? "package.json (engines.node)"
-							      : file);
+			       !strcmp(file, "package.json") ?
+				       "package.json (engines.node)" :
+				       file);
 		free(what);
 	} else {
 		n->tag = nd_xprintf("%d", NODE_DEFAULT_MAJOR);
@@ -364,7 +392,8 @@ static int pick_version(struct nd_bp *bp, struct node_ctx *n,
 static bool next_standalone(struct nd_bp *bp)
 {
 	static const char *const cfgs[] = { "next.config.js", "next.config.mjs",
-					    "next.config.ts", "next.config.cjs" };
+					    "next.config.ts",
+					    "next.config.cjs" };
 	size_t i;
 
 	for (i = 0; i < ND_ARRAY_SIZE(cfgs); i++)
@@ -377,7 +406,8 @@ static bool next_standalone(struct nd_bp *bp)
 static const char *guess_out_dir(struct nd_bp *bp, const char *build)
 {
 	ND_UNUSED(bp);
-	if (build && (strstr(build, "--outDir build") || strstr(build, "-o build")))
+	if (build &&
+	    (strstr(build, "--outDir build") || strstr(build, "-o build")))
 		return "build";
 	if (build && (strstr(build, " out") || strstr(build, "next export")))
 		return "out";
@@ -389,17 +419,19 @@ static const char *guess_out_dir(struct nd_bp *bp, const char *build)
 static const char *install_cmd(const struct node_ctx *n, bool prod_only)
 {
 	if (!strcmp(n->pm, "pnpm"))
-		return prod_only ? "pnpm install --frozen-lockfile --prod"
-				 : "pnpm install --frozen-lockfile";
+		return prod_only ? "pnpm install --frozen-lockfile --prod" :
+				   "pnpm install --frozen-lockfile";
 	if (!strcmp(n->pm, "yarn")) {
 		if (n->yarn_berry)
 			return "yarn install --immutable";
-		return prod_only ? "yarn install --frozen-lockfile --production"
-				 : "yarn install --frozen-lockfile";
+		return prod_only ?
+			       "yarn install --frozen-lockfile --production" :
+			       "yarn install --frozen-lockfile";
 	}
 	if (!strcmp(n->pm, "bun"))
-		return prod_only ? "bun install --frozen-lockfile --production"
-				 : "bun install --frozen-lockfile";
+		return prod_only ?
+			       "bun install --frozen-lockfile --production" :
+			       "bun install --frozen-lockfile";
 	if (n->lockfile)
 		return prod_only ? "npm ci --omit=dev" : "npm ci";
 	return prod_only ? "npm install --omit=dev" : "npm install";
@@ -410,8 +442,9 @@ static const char *prune_cmd(const struct node_ctx *n)
 	if (!strcmp(n->pm, "pnpm"))
 		return "pnpm prune --prod";
 	if (!strcmp(n->pm, "yarn"))
-		return n->yarn_berry ? NULL
-				     : "yarn install --frozen-lockfile --production --ignore-scripts --prefer-offline";
+		return n->yarn_berry ?
+			       NULL :
+			       "yarn install --frozen-lockfile --production --ignore-scripts --prefer-offline";
 	if (!strcmp(n->pm, "bun"))
 		return "rm -rf node_modules && bun install --frozen-lockfile --production";
 	return "npm prune --omit=dev";
@@ -446,12 +479,16 @@ static void build_stage(struct nd_bp *bp, const struct node_ctx *n,
 
 	nd_buf_addf(b, "FROM %s AS build\n", plan->base_image);
 	nd_buf_adds(b, "WORKDIR /app\n");
-	nd_buf_adds(b, "ENV CI=true \\\n    NPM_CONFIG_UPDATE_NOTIFIER=false \\\n    NPM_CONFIG_FUND=false\n");
+	nd_buf_adds(
+		b,
+		"ENV CI=true \\\n    NPM_CONFIG_UPDATE_NOTIFIER=false \\\n    NPM_CONFIG_FUND=false\n");
 	nd_df_stage_prelude(b, bp, "build");
 	if (n->corepack) {
 		if (n->pm_version)
-			nd_buf_addf(b, "RUN corepack enable && corepack prepare %s@%s --activate\n",
-				    n->pm, n->pm_version);
+			nd_buf_addf(
+				b,
+				"RUN corepack enable && corepack prepare %s@%s --activate\n",
+				n->pm, n->pm_version);
 		else
 			nd_buf_adds(b, "RUN corepack enable\n");
 	} else if (!strcmp(n->pm, "bun")) {
@@ -499,8 +536,9 @@ int nd_bp_node_plan(struct nd_bp *bp, struct nd_error *err)
 	pick_pm(bp, &n);
 	nd_str_replace(&plan->package_manager, n.pm);
 	{
-		char *v = n.pm_version ? nd_xprintf("%s %s", n.pm, n.pm_version)
-				       : nd_strdup(n.pm);
+		char *v = n.pm_version ?
+				  nd_xprintf("%s %s", n.pm, n.pm_version) :
+				  nd_strdup(n.pm);
 
 		nd_plan_reason(plan, "package manager", v, n.pm_file);
 		free(v);
@@ -531,19 +569,24 @@ int nd_bp_node_plan(struct nd_bp *bp, struct nd_error *err)
 	if (n.framework) {
 		nd_str_replace(&plan->framework, n.framework);
 		nd_plan_reason(plan, "framework",
-			       n.standalone ? "next (standalone output)" : n.framework,
+			       n.standalone ? "next (standalone output)" :
+					      n.framework,
 			       n.standalone ? "next.config" : "package.json");
 	}
 	/* a static site built with node? */
 	{
 		bool dev_server_start =
-			start_script && (nd_starts_with(start_script, "vite") ||
-					 nd_starts_with(start_script, "react-scripts start") ||
-					 nd_starts_with(start_script, "astro dev") ||
-					 nd_starts_with(start_script, "serve "));
-		bool no_server = !start_script && !(main_field && nd_bp_file(bp, main_field)) &&
-				 !nd_bp_file(bp, "index.js") && !nd_bp_file(bp, "server.js") &&
-				 !nd_bp_file(bp, "app.js") && !nd_bp_file(bp, "main.js");
+			start_script &&
+			(nd_starts_with(start_script, "vite") ||
+			 nd_starts_with(start_script, "react-scripts start") ||
+			 nd_starts_with(start_script, "astro dev") ||
+			 nd_starts_with(start_script, "serve "));
+		bool no_server = !start_script &&
+				 !(main_field && nd_bp_file(bp, main_field)) &&
+				 !nd_bp_file(bp, "index.js") &&
+				 !nd_bp_file(bp, "server.js") &&
+				 !nd_bp_file(bp, "app.js") &&
+				 !nd_bp_file(bp, "main.js");
 		bool procfile_web = bp->procfile &&
 				    nd_kvlist_get(&bp->procfile->entries, "web");
 		bool user_start = nd_bp_key(bp, "build.start") != NULL;
@@ -575,25 +618,33 @@ int nd_bp_node_plan(struct nd_bp *bp, struct nd_error *err)
 	/* install and build */
 	have_install = has_any_deps(n.pkg) || n.lockfile;
 	if (have_install && !n.lockfile)
-		nd_bp_warn(bp, "no lockfile: dependency versions are not pinned (commit %s)",
-			   !strcmp(n.pm, "npm") ? "package-lock.json" : "the lockfile");
+		nd_bp_warn(
+			bp,
+			"no lockfile: dependency versions are not pinned (commit %s)",
+			!strcmp(n.pm, "npm") ? "package-lock.json" :
+					       "the lockfile");
 	r = nd_bp_set_cmd(bp, &plan->install_cmd, "build.install", "install",
-			  have_install ? install_cmd(&n, !build_script && !n.is_static) : NULL,
-			  n.lockfile ? n.lockfile : "package.json", &bp->install_user, err);
+			  have_install ? install_cmd(&n, !build_script &&
+								 !n.is_static) :
+					 NULL,
+			  n.lockfile ? n.lockfile : "package.json",
+			  &bp->install_user, err);
 	if (r < 0)
 		goto done;
 	if (!have_install && !plan->install_cmd)
-		nd_plan_reason(plan, "install", "(none: package.json has no dependencies)",
+		nd_plan_reason(plan, "install",
+			       "(none: package.json has no dependencies)",
 			       "package.json");
 	if (build_script) {
 		char *cmd = nd_xprintf("%s run build", n.pm);
 
-		r = nd_bp_set_cmd(bp, &plan->build_cmd, "build.command", "build",
-				  cmd, "package.json (scripts.build)", &bp->build_user, err);
+		r = nd_bp_set_cmd(bp, &plan->build_cmd, "build.command",
+				  "build", cmd, "package.json (scripts.build)",
+				  &bp->build_user, err);
 		free(cmd);
 	} else {
-		r = nd_bp_set_cmd(bp, &plan->build_cmd, "build.command", "build",
-				  NULL, NULL, &bp->build_user, err);
+		r = nd_bp_set_cmd(bp, &plan->build_cmd, "build.command",
+				  "build", NULL, NULL, &bp->build_user, err);
 	}
 	if (r < 0)
 		goto done;
@@ -603,19 +654,24 @@ int nd_bp_node_plan(struct nd_bp *bp, struct nd_error *err)
 
 		base = image(n.tag, "bookworm");
 		if (!nd_image_ref_valid(base)) {
-			r = nd_bp_error(bp, err, NULL, "package.json",
-					"the node version gives an invalid image '%s'", base);
+			r = nd_bp_error(
+				bp, err, NULL, "package.json",
+				"the node version gives an invalid image '%s'",
+				base);
 			goto done;
 		}
 		nd_bp_images(bp, base, NULL, false, NULL);
 		nd_str_replace(&plan->output_dir, n.out_dir);
 		if (n.out_file)
-			nd_plan_reason(plan, "output folder", n.out_dir, n.out_file);
+			nd_plan_reason(plan, "output folder", n.out_dir,
+				       n.out_file);
 		else
-			nd_bp_reason_key(bp, "output folder", n.out_dir, "build.output_dir");
+			nd_bp_reason_key(bp, "output folder", n.out_dir,
+					 "build.output_dir");
 		if (!nd_bp_path_ok(n.out_dir)) {
 			r = nd_bp_error(bp, err, "build.output_dir", NULL,
-					"'%s' is not a usable folder", n.out_dir);
+					"'%s' is not a usable folder",
+					n.out_dir);
 			goto done;
 		}
 		build_stage(bp, &n, &stage, false);
@@ -631,8 +687,8 @@ int nd_bp_node_plan(struct nd_bp *bp, struct nd_error *err)
 	if (n.standalone) {
 		detected_start = nd_strdup("node server.js");
 		start_file = "next.config (output: standalone)";
-	} else if (start_script &&
-		   !jstr(scripts, "prestart") && !jstr(scripts, "poststart") &&
+	} else if (start_script && !jstr(scripts, "prestart") &&
+		   !jstr(scripts, "poststart") &&
 		   !strstr(start_script, "npm_")) {
 		detected_start = nd_strdup(start_script);
 		start_file = "package.json (scripts.start, run without npm)";
@@ -657,7 +713,9 @@ int nd_bp_node_plan(struct nd_bp *bp, struct nd_error *err)
 	}
 	if ((r = nd_bp_set_start(bp, detected_start, start_file, err)) < 0) {
 		if (r == ND_ENOTFOUND)
-			nd_error_hint(err, "add scripts.start to package.json, a Procfile 'web:' line, or build.start");
+			nd_error_hint(
+				err,
+				"add scripts.start to package.json, a Procfile 'web:' line, or build.start");
 		goto done;
 	}
 	nd_bp_port(bp, 3000, NULL, NULL);
@@ -665,7 +723,8 @@ int nd_bp_node_plan(struct nd_bp *bp, struct nd_error *err)
 	runtime = image(n.tag, "bookworm-slim");
 	if (!nd_image_ref_valid(base)) {
 		r = nd_bp_error(bp, err, NULL, "package.json",
-				"the node version gives an invalid image '%s'", base);
+				"the node version gives an invalid image '%s'",
+				base);
 		goto done;
 	}
 	nd_bp_images(bp, base, runtime, true, NULL);
@@ -676,16 +735,22 @@ int nd_bp_node_plan(struct nd_bp *bp, struct nd_error *err)
 	nd_buf_adds(&b, "\n");
 	nd_buf_addf(&b, "FROM %s AS runtime\n", plan->runtime_image);
 	nd_buf_adds(&b, "WORKDIR /app\n");
-	nd_buf_adds(&b, "ENV NODE_ENV=production \\\n    NPM_CONFIG_UPDATE_NOTIFIER=false \\\n    NPM_CONFIG_CACHE=/tmp/.npm \\\n    PATH=/app/node_modules/.bin:$PATH\n");
+	nd_buf_adds(
+		&b,
+		"ENV NODE_ENV=production \\\n    NPM_CONFIG_UPDATE_NOTIFIER=false \\\n    NPM_CONFIG_CACHE=/tmp/.npm \\\n    PATH=/app/node_modules/.bin:$PATH\n");
 	if (!strcmp(n.pm, "bun") && !strcmp(plan->start_argv.items[0], "bun"))
-		nd_buf_addf(&b, "RUN npm install -g bun@%s && rm -rf /root/.npm\n",
+		nd_buf_addf(&b,
+			    "RUN npm install -g bun@%s && rm -rf /root/.npm\n",
 			    n.pm_version ? n.pm_version : "1");
 	if (n.standalone) {
 		nd_buf_adds(&b, "ENV HOSTNAME=0.0.0.0\n");
 		nd_buf_adds(&b, "COPY --from=build /app/.next/standalone ./\n");
-		nd_buf_adds(&b, "COPY --from=build /app/.next/static ./.next/static\n");
+		nd_buf_adds(
+			&b,
+			"COPY --from=build /app/.next/static ./.next/static\n");
 		if (nd_bp_dir(bp, "public"))
-			nd_buf_adds(&b, "COPY --from=build /app/public ./public\n");
+			nd_buf_adds(&b,
+				    "COPY --from=build /app/public ./public\n");
 	} else {
 		nd_buf_adds(&b, "COPY --from=build /app ./\n");
 	}

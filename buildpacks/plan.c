@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 static const char *const compose_files[] = {
-	"compose.yaml", "compose.yml", "docker-compose.yaml",
+	"compose.yaml",	      "compose.yml", "docker-compose.yaml",
 	"docker-compose.yml", NULL,
 };
 
@@ -47,9 +47,9 @@ int nd_bp_set_start(struct nd_bp *bp, const char *detected, const char *file,
 {
 	struct nd_plan *plan = bp->plan;
 	const char *user = nd_bp_key(bp, "build.start");
-	const char *web = bp->procfile ? nd_kvlist_get(&bp->procfile->entries,
-						       "web")
-				       : NULL;
+	const char *web = bp->procfile ?
+				  nd_kvlist_get(&bp->procfile->entries, "web") :
+				  NULL;
 	struct nd_error e2 = ND_ERROR_INIT;
 	const char *cmd;
 
@@ -71,7 +71,9 @@ int nd_bp_set_start(struct nd_bp *bp, const char *detected, const char *file,
 	nd_strvec_release(&plan->start_argv);
 	if (nd_bp_cmd_argv(&plan->start_argv, cmd, &e2) < 0) {
 		int r = nd_bp_error(bp, err, "build.start",
-				    user ? NULL : web ? "Procfile" : file,
+				    user ? NULL :
+				    web	 ? "Procfile" :
+					   file,
 				    "start command '%s': %s", cmd, e2.msg);
 		nd_error_release(&e2);
 		return r;
@@ -90,9 +92,10 @@ int nd_bp_set_cmd(struct nd_bp *bp, char **dst, const char *key,
 	if (v) {
 		problem = nd_bp_command_problem(v);
 		if (problem)
-			return nd_bp_error(bp, err, key, NULL,
-					   "'%s' cannot be put in a Dockerfile: %s",
-					   key, problem);
+			return nd_bp_error(
+				bp, err, key, NULL,
+				"'%s' cannot be put in a Dockerfile: %s", key,
+				problem);
 		nd_bp_reason_key(bp, what, v, key);
 		nd_str_replace(dst, v);
 		*user = true;
@@ -169,11 +172,12 @@ void nd_bp_probe(struct nd_bp *bp, const char *probe, const char *why)
 	nd_str_replace(&plan->probe, probe);
 	nd_plan_reason(plan, "probe", v, NULL);
 	free(v);
-	if (bp->runtime_overridden && (!strcmp(probe, "wget") ||
-				       !strcmp(probe, "curl")))
-		nd_bp_warn(bp,
-			   "the health probe runs '%s' inside the container (%s): the runtime image '%s' must have it, or set deploy.healthcheck.command",
-			   probe, why, plan->runtime_image);
+	if (bp->runtime_overridden &&
+	    (!strcmp(probe, "wget") || !strcmp(probe, "curl")))
+		nd_bp_warn(
+			bp,
+			"the health probe runs '%s' inside the container (%s): the runtime image '%s' must have it, or set deploy.healthcheck.command",
+			probe, why, plan->runtime_image);
 }
 
 void nd_df_header(struct nd_buf *b, const struct nd_plan *plan)
@@ -237,7 +241,8 @@ static int plan_dockerfile(struct nd_bp *bp, struct nd_error *err)
 	nd_str_replace(&plan->kind, "dockerfile");
 	nd_str_replace(&plan->dockerfile_path, df);
 	if (key_df)
-		nd_bp_reason_key(bp, "buildpack", "dockerfile", "build.dockerfile");
+		nd_bp_reason_key(bp, "buildpack", "dockerfile",
+				 "build.dockerfile");
 	else
 		nd_plan_reason(plan, "buildpack", "dockerfile", df);
 	/*
@@ -257,7 +262,8 @@ static int plan_dockerfile(struct nd_bp *bp, struct nd_error *err)
 			char *as;
 
 			s += 5;
-			while (isspace((unsigned char)*s) || (*s == '-' && s[1] == '-')) {
+			while (isspace((unsigned char)*s) ||
+			       (*s == '-' && s[1] == '-')) {
 				if (*s == '-') /* --platform=... */
 					s += strcspn(s, " \t");
 				else
@@ -266,7 +272,8 @@ static int plan_dockerfile(struct nd_bp *bp, struct nd_error *err)
 			w = nd_strndup(s, strcspn(s, " \t\r"));
 			as = strcasestr(s, " as ");
 			nd_strvec_push(&froms, w);
-			nd_strvec_push(&stages, as ? as + 4 + strspn(as + 4, " \t") : "");
+			nd_strvec_push(&stages,
+				       as ? as + 4 + strspn(as + 4, " \t") : "");
 			free(from);
 			from = w;
 			expose = 0;
@@ -314,18 +321,27 @@ static int plan_dockerfile(struct nd_bp *bp, struct nd_error *err)
 	} else {
 		nd_bp_port(bp, 3000, NULL, NULL);
 		if (!bp->p || !bp->p->deploy.port)
-			nd_bp_warn(bp, "'%s' has no EXPOSE: assuming port 3000 (set deploy.port)",
-				   df);
+			nd_bp_warn(
+				bp,
+				"'%s' has no EXPOSE: assuming port 3000 (set deploy.port)",
+				df);
 	}
 	nd_str_replace(&plan->probe, probe);
 	if (!strcmp(probe, "none"))
-		nd_plan_reason(plan, "probe", "none (the image is unknown: the gate is 'still running')", NULL);
+		nd_plan_reason(
+			plan, "probe",
+			"none (the image is unknown: the gate is 'still running')",
+			NULL);
 	else
 		nd_plan_reason(plan, "probe", probe, df);
 	if (bp->procfile && nd_kvlist_get(&bp->procfile->entries, "web"))
-		nd_bp_warn(bp, "Procfile 'web:' is not used with the app's own Dockerfile (its CMD is)");
+		nd_bp_warn(
+			bp,
+			"Procfile 'web:' is not used with the app's own Dockerfile (its CMD is)");
 	if (nd_bp_key(bp, "build.start"))
-		nd_bp_warn(bp, "build.start is not used with the app's own Dockerfile (its CMD is)");
+		nd_bp_warn(
+			bp,
+			"build.start is not used with the app's own Dockerfile (its CMD is)");
 	free(from);
 	free(text);
 	nd_strvec_release(&stages);
@@ -355,12 +371,14 @@ static int plan_compose(struct nd_bp *bp, struct nd_error *err)
 	int r;
 
 	if (!file)
-		return nd_bp_error(bp, err, "build.buildpack", NULL,
-				   "no compose file (compose.yaml, docker-compose.yml...) in '%s'",
-				   bp->dir);
+		return nd_bp_error(
+			bp, err, "build.buildpack", NULL,
+			"no compose file (compose.yaml, docker-compose.yml...) in '%s'",
+			bp->dir);
 	if (!nd_bp_path_ok(file))
-		return nd_bp_error(bp, err, "build.compose_file", NULL,
-				   "'%s' must be a relative path inside the app", file);
+		return nd_bp_error(
+			bp, err, "build.compose_file", NULL,
+			"'%s' must be a relative path inside the app", file);
 	if (!nd_bp_file(bp, file))
 		return nd_bp_error(bp, err, "build.compose_file", NULL,
 				   "there is no '%s'", file);
@@ -371,7 +389,8 @@ static int plan_compose(struct nd_bp *bp, struct nd_error *err)
 	nd_str_replace(&plan->kind, "compose");
 	nd_str_replace(&plan->compose_file, file);
 	if (key)
-		nd_bp_reason_key(bp, "buildpack", "compose", "build.compose_file");
+		nd_bp_reason_key(bp, "buildpack", "compose",
+				 "build.compose_file");
 	else
 		nd_plan_reason(plan, "buildpack", "compose", file);
 	r = nd_bp_compose_parse(plan, file, text, err);
@@ -382,21 +401,23 @@ static int plan_compose(struct nd_bp *bp, struct nd_error *err)
 		struct nd_plan_service *s = &plan->services[i];
 		char *what = nd_xprintf("service %s", s->name);
 		char *val = s->context ? nd_xprintf("build %s/%s", s->context,
-						     s->dockerfile)
-				       : nd_xprintf("image %s", s->image);
+						    s->dockerfile) :
+					 nd_xprintf("image %s", s->image);
 
 		nd_plan_reason(plan, what, val, file);
 		free(what);
 		free(val);
 		if (s->context) {
-			char *df = strcmp(s->context, ".")
-					   ? nd_xprintf("%s/%s", s->context, s->dockerfile)
-					   : nd_strdup(s->dockerfile);
+			char *df = strcmp(s->context, ".") ?
+					   nd_xprintf("%s/%s", s->context,
+						      s->dockerfile) :
+					   nd_strdup(s->dockerfile);
 
 			if (!nd_bp_file(bp, df)) {
-				r = nd_bp_error(bp, err, NULL, file,
-						"service '%s' builds from '%s', which does not exist",
-						s->name, df);
+				r = nd_bp_error(
+					bp, err, NULL, file,
+					"service '%s' builds from '%s', which does not exist",
+					s->name, df);
 				free(df);
 				return r;
 			}
@@ -415,7 +436,8 @@ static int plan_compose(struct nd_bp *bp, struct nd_error *err)
 	if (bp->p && bp->p->deploy.port)
 		nd_bp_port(bp, 0, NULL, NULL);
 	nd_str_replace(&plan->probe, "none");
-	nd_plan_reason(plan, "probe", "none (compose services use their own images)", NULL);
+	nd_plan_reason(plan, "probe",
+		       "none (compose services use their own images)", NULL);
 	return 0;
 }
 
@@ -442,10 +464,11 @@ static int check_args(struct nd_bp *bp, struct nd_error *err)
 		const struct nd_kv *kv = &bp->p->build.args.items[i];
 
 		if (!arg_name_ok(kv->key))
-			return nd_error_set_at(err, ND_EPROJECT, bp->p->path,
-					       kv->line, kv->col,
-					       "invalid build argument name '%s': expected letters, digits and '_', not starting with a digit",
-					       kv->key);
+			return nd_error_set_at(
+				err, ND_EPROJECT, bp->p->path, kv->line,
+				kv->col,
+				"invalid build argument name '%s': expected letters, digits and '_', not starting with a digit",
+				kv->key);
 	}
 	return 0;
 }
@@ -482,8 +505,10 @@ static int nothing_found(struct nd_bp *bp, struct nd_error *err, bool langs)
 {
 	nd_error_set(err, ND_ENOTFOUND, "cannot tell what kind of app '%s' is",
 		     bp->dir);
-	nd_error_hint(err, "looked for %sgo.mod, package.json, requirements.txt, pyproject.toml, Pipfile, main.py, Cargo.toml, Staticfile and index.html; set build.buildpack or add one",
-		      langs ? "" : "a Dockerfile, a compose file, ");
+	nd_error_hint(
+		err,
+		"looked for %sgo.mod, package.json, requirements.txt, pyproject.toml, Pipfile, main.py, Cargo.toml, Staticfile and index.html; set build.buildpack or add one",
+		langs ? "" : "a Dockerfile, a compose file, ");
 	return ND_ENOTFOUND;
 }
 
@@ -509,36 +534,44 @@ static int finish(struct nd_bp *bp, struct nd_error *err)
 			if (!strcmp(kv->key, "web"))
 				continue;
 			if (nd_bp_cmd_argv(&argv, kv->value, &e2) < 0) {
-				r = nd_error_set_at(err, ND_EPROJECT, "Procfile",
-						    kv->line, kv->col, "%s",
-						    e2.msg);
+				r = nd_error_set_at(err, ND_EPROJECT,
+						    "Procfile", kv->line,
+						    kv->col, "%s", e2.msg);
 				nd_error_release(&e2);
 				cJSON_Delete(procs);
 				return r;
 			}
 			a = cJSON_CreateArray();
 			for (j = 0; j < argv.nr; j++)
-				cJSON_AddItemToArray(a, cJSON_CreateString(argv.items[j]));
+				cJSON_AddItemToArray(
+					a, cJSON_CreateString(argv.items[j]));
 			if (!strcmp(kv->key, "release")) {
 				char *t = cJSON_PrintUnformatted(a);
 
 				nd_str_replace(&plan->release_cmd, kv->value);
 				nd_strvec_release(&plan->release_argv);
 				for (j = 0; j < argv.nr; j++)
-					nd_strvec_push(&plan->release_argv, argv.items[j]);
-				nd_kvlist_set(&plan->labels, "nextdeploy.release-command", t);
-				nd_plan_reason(plan, "release", kv->value, "Procfile");
+					nd_strvec_push(&plan->release_argv,
+						       argv.items[j]);
+				nd_kvlist_set(&plan->labels,
+					      "nextdeploy.release-command", t);
+				nd_plan_reason(plan, "release", kv->value,
+					       "Procfile");
 				cJSON_free(t);
 				cJSON_Delete(a);
 			} else {
-				plan->processes = nd_realloc(plan->processes,
-							     (plan->nprocesses + 1) *
-								     sizeof(*plan->processes));
-				plan->processes[plan->nprocesses].name = nd_strdup(kv->key);
-				plan->processes[plan->nprocesses].command = nd_strdup(kv->value);
+				plan->processes = nd_realloc(
+					plan->processes,
+					(plan->nprocesses + 1) *
+						sizeof(*plan->processes));
+				plan->processes[plan->nprocesses]
+					.name = nd_strdup(kv->key);
+				plan->processes[plan->nprocesses]
+					.command = nd_strdup(kv->value);
 				plan->nprocesses++;
 				cJSON_AddItemToObject(procs, kv->key, a);
-				nd_plan_reason(plan, kv->key, kv->value, "Procfile");
+				nd_plan_reason(plan, kv->key, kv->value,
+					       "Procfile");
 				any = true;
 			}
 			nd_strvec_release(&argv);
@@ -551,11 +584,15 @@ static int finish(struct nd_bp *bp, struct nd_error *err)
 		}
 		cJSON_Delete(procs);
 	}
-	if (plan->start_argv.nr && !strcmp(plan->start_argv.items[0], "/bin/sh") &&
-	    plan->runtime_image && (strstr(plan->runtime_image, "distroless") ||
-				    !strcmp(plan->runtime_image, "scratch")))
-		nd_bp_warn(bp, "the start command needs /bin/sh, which the runtime image '%s' does not have: write it as plain words, or use another runtime image",
-			   plan->runtime_image);
+	if (plan->start_argv.nr &&
+	    !strcmp(plan->start_argv.items[0], "/bin/sh") &&
+	    plan->runtime_image &&
+	    (strstr(plan->runtime_image, "distroless") ||
+	     !strcmp(plan->runtime_image, "scratch")))
+		nd_bp_warn(
+			bp,
+			"the start command needs /bin/sh, which the runtime image '%s' does not have: write it as plain words, or use another runtime image",
+			plan->runtime_image);
 	if (plan->port) {
 		snprintf(num, sizeof(num), "%d", plan->port);
 		nd_kvlist_set(&plan->labels, "nextdeploy.port", num);
@@ -572,9 +609,10 @@ static int finish(struct nd_bp *bp, struct nd_error *err)
 
 			free(as);
 			if (!ok)
-				return nd_bp_error(bp, err, "build.target", NULL,
-						   "the synthesized Dockerfile has no stage '%s' (see 'nextdeploy plan')",
-						   bp->p->build.target);
+				return nd_bp_error(
+					bp, err, "build.target", NULL,
+					"the synthesized Dockerfile has no stage '%s' (see 'nextdeploy plan')",
+					bp->p->build.target);
 		}
 	}
 	return 0;
@@ -591,18 +629,19 @@ int nd_plan_make(struct nd_plan **out, const struct nd_project *p,
 	struct stat st;
 	int r;
 
-	dir = strcmp(ctx, ".") ? nd_xprintf("%s/%s", src_dir, ctx)
-			       : nd_strdup(src_dir);
+	dir = strcmp(ctx, ".") ? nd_xprintf("%s/%s", src_dir, ctx) :
+				 nd_strdup(src_dir);
 	bp.dir = dir;
 	plan->context = nd_strdup(ctx);
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		r = p && p->build.context
-			    ? nd_project_error(p, err, "build.context",
-					       "the build context '%s' is not a folder in '%s'",
-					       ctx, src_dir)
-			    : nd_error_set(err, ND_ENOTFOUND,
-					   "the source folder '%s' does not exist",
-					   src_dir);
+		r = p && p->build.context ?
+			    nd_project_error(
+				    p, err, "build.context",
+				    "the build context '%s' is not a folder in '%s'",
+				    ctx, src_dir) :
+			    nd_error_set(err, ND_ENOTFOUND,
+					 "the source folder '%s' does not exist",
+					 src_dir);
 		goto done;
 	}
 	if ((r = check_args(&bp, err)) < 0 || (r = read_procfile(&bp, err)) < 0)
@@ -617,20 +656,23 @@ int nd_plan_make(struct nd_plan **out, const struct nd_project *p,
 		break;
 	case ND_BP_STATIC:
 		nd_bp_reason_key(&bp, "buildpack", "static", "build.buildpack");
-		r = nd_bp_node_detect(&bp) ? nd_bp_node_plan(&bp, err)
-					   : nd_bp_static_plan(&bp, NULL, NULL, err);
+		r = nd_bp_node_detect(&bp) ?
+			    nd_bp_node_plan(&bp, err) :
+			    nd_bp_static_plan(&bp, NULL, NULL, err);
 		break;
 	case ND_BP_NIXPACKS:
-		nd_bp_reason_key(&bp, "buildpack", "nixpacks", "build.buildpack");
+		nd_bp_reason_key(&bp, "buildpack", "nixpacks",
+				 "build.buildpack");
 		r = detect_language(&bp, err);
 		if (r == 1)
-			r = nd_bp_static_detect(&bp)
-				    ? nd_bp_static_plan(&bp, NULL, NULL, err)
-				    : nothing_found(&bp, err, true);
+			r = nd_bp_static_detect(&bp) ?
+				    nd_bp_static_plan(&bp, NULL, NULL, err) :
+				    nothing_found(&bp, err, true);
 		break;
 	case ND_BP_AUTO:
 	default:
-		if (nd_bp_key(&bp, "build.dockerfile") || nd_bp_file(&bp, "Dockerfile")) {
+		if (nd_bp_key(&bp, "build.dockerfile") ||
+		    nd_bp_file(&bp, "Dockerfile")) {
 			r = plan_dockerfile(&bp, err);
 			break;
 		}
@@ -640,9 +682,9 @@ int nd_plan_make(struct nd_plan **out, const struct nd_project *p,
 		}
 		r = detect_language(&bp, err);
 		if (r == 1)
-			r = nd_bp_static_detect(&bp)
-				    ? nd_bp_static_plan(&bp, NULL, NULL, err)
-				    : nothing_found(&bp, err, false);
+			r = nd_bp_static_detect(&bp) ?
+				    nd_bp_static_plan(&bp, NULL, NULL, err) :
+				    nothing_found(&bp, err, false);
 		break;
 	}
 	if (r < 0)
@@ -748,7 +790,8 @@ cJSON *nd_plan_json(const struct nd_plan *plan)
 	cJSON *o = cJSON_CreateObject(), *c, *a;
 	size_t i;
 
-	cJSON_AddStringToObject(o, "buildpack", nd_buildpack_name(plan->buildpack));
+	cJSON_AddStringToObject(o, "buildpack",
+				nd_buildpack_name(plan->buildpack));
 	add_str(o, "kind", plan->kind);
 	add_str(o, "language", plan->language);
 	add_str(o, "language_version", plan->language_version);
@@ -761,7 +804,8 @@ cJSON *nd_plan_json(const struct nd_plan *plan)
 	add_str(c, "start", plan->start_cmd);
 	add_str(c, "release", plan->release_cmd);
 	cJSON_AddItemToObject(o, "start_argv", strvec_json(&plan->start_argv));
-	cJSON_AddItemToObject(o, "release_argv", strvec_json(&plan->release_argv));
+	cJSON_AddItemToObject(o, "release_argv",
+			      strvec_json(&plan->release_argv));
 	if (plan->port)
 		cJSON_AddNumberToObject(o, "port", plan->port);
 	else

@@ -63,34 +63,34 @@ struct nd_plan_process {
 /* A compose service (compose buildpack). */
 struct nd_plan_service {
 	char *name;
-	char *image;       /* `image:` when not built */
-	char *context;     /* `build.context`, relative to the source folder */
-	char *dockerfile;  /* `build.dockerfile`, relative to its context */
+	char *image;	  /* `image:` when not built */
+	char *context;	  /* `build.context`, relative to the source folder */
+	char *dockerfile; /* `build.dockerfile`, relative to its context */
 	struct nd_strvec command; /* exec form, or empty */
 	struct nd_kvlist env;
-	int port;          /* first container port it exposes, or 0 */
+	int port; /* first container port it exposes, or 0 */
 };
 
 struct nd_plan {
-	int buildpack;       /* enum nd_buildpack, never ND_BP_AUTO */
-	char *kind;          /* "node", "python", "go", "rust", "static",
+	int buildpack;		/* enum nd_buildpack, never ND_BP_AUTO */
+	char *kind;		/* "node", "python", "go", "rust", "static",
 				"dockerfile", "compose" */
 	char *language_version; /* as exactly as the project states it */
-	char *package_manager;  /* npm, yarn, pnpm, bun, pip, poetry, uv,
+	char *package_manager;	/* npm, yarn, pnpm, bun, pip, poetry, uv,
 				   pipenv, go, cargo, or NULL */
-	char *framework;        /* next, vite, cra, django, flask, fastapi... */
+	char *framework;	/* next, vite, cra, django, flask, fastapi... */
 	char *install_cmd;
 	char *build_cmd;
 	char *start_cmd;
-	char *release_cmd;      /* Procfile release: (pre-deploy step) */
+	char *release_cmd; /* Procfile release: (pre-deploy step) */
 	int port;
 	char *probe;
 	char *base_image;
 	char *runtime_image;
-	char *context;          /* relative to the source folder */
-	char *dockerfile;       /* synthesized text, or NULL */
-	char *dockerfile_path;  /* the app's own Dockerfile (context-relative) */
-	char *target;           /* build target stage, or NULL */
+	char *context;	       /* relative to the source folder */
+	char *dockerfile;      /* synthesized text, or NULL */
+	char *dockerfile_path; /* the app's own Dockerfile (context-relative) */
+	char *target;	       /* build target stage, or NULL */
 	struct nd_kvlist labels;
 	struct nd_plan_reason *reasons;
 	size_t nreasons;
@@ -101,18 +101,18 @@ struct nd_plan {
 	struct nd_strvec warnings;
 
 	/* Added with detection (issue 4). */
-	char *language;         /* node, python, go, rust; NULL for files
+	char *language;		   /* node, python, go, rust; NULL for files
 				   served as they are and for dockerfile /
 				   compose */
 	struct nd_kvlist versions; /* "node" -> "20.11.1", in decision order */
 	struct nd_strvec start_argv;   /* exec form of start_cmd (CMD) */
 	struct nd_strvec release_argv; /* exec form of release_cmd, or empty */
-	char *output_dir;       /* static: the folder served (context-relative
+	char *output_dir;   /* static: the folder served (context-relative
 				   or in the build stage) */
-	bool spa;               /* static: unknown paths serve /index.html */
-	char *name_hint;        /* the app's own name (package.json name,
+	bool spa;	    /* static: unknown paths serve /index.html */
+	char *name_hint;    /* the app's own name (package.json name,
 				   Cargo.toml package.name...), for init */
-	char *compose_file;     /* compose: the file, context-relative */
+	char *compose_file; /* compose: the file, context-relative */
 };
 
 /*

@@ -40,9 +40,10 @@ int nd_bp_procfile_parse(struct nd_bp_procfile **out, const char *file,
 		       *name_end == '-')
 			name_end++;
 		if (name_end == s || *name_end != ':') {
-			nd_error_set_at(err, ND_EPROJECT, file, lineno,
-					(int)(name_end - line) + 1,
-					"expected 'TYPE: COMMAND' (TYPE of letters, digits, '_' or '-')");
+			nd_error_set_at(
+				err, ND_EPROJECT, file, lineno,
+				(int)(name_end - line) + 1,
+				"expected 'TYPE: COMMAND' (TYPE of letters, digits, '_' or '-')");
 			free(line);
 			goto fail;
 		}
@@ -53,24 +54,28 @@ int nd_bp_procfile_parse(struct nd_bp_procfile **out, const char *file,
 			while (isspace((unsigned char)*cmd))
 				cmd++;
 			if (!*cmd) {
-				nd_error_set_at(err, ND_EPROJECT, file, lineno,
-						(int)(cmd - line) + 1,
-						"process type '%s' has no command", s);
+				nd_error_set_at(
+					err, ND_EPROJECT, file, lineno,
+					(int)(cmd - line) + 1,
+					"process type '%s' has no command", s);
 				free(line);
 				goto fail;
 			}
 			problem = nd_bp_command_problem(cmd);
 			if (problem) {
-				nd_error_set_at(err, ND_EPROJECT, file, lineno,
-						(int)(cmd - line) + 1,
-						"the command of '%s' cannot be used: %s",
-						s, problem);
+				nd_error_set_at(
+					err, ND_EPROJECT, file, lineno,
+					(int)(cmd - line) + 1,
+					"the command of '%s' cannot be used: %s",
+					s, problem);
 				free(line);
 				goto fail;
 			}
 			if (nd_kvlist_find(&pf->entries, s)) {
-				nd_error_set_at(err, ND_EPROJECT, file, lineno, 1,
-						"process type '%s' is defined twice", s);
+				nd_error_set_at(
+					err, ND_EPROJECT, file, lineno, 1,
+					"process type '%s' is defined twice",
+					s);
 				free(line);
 				goto fail;
 			}

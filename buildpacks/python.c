@@ -30,8 +30,8 @@
 bool nd_bp_python_detect(struct nd_bp *bp)
 {
 	static const char *const files[] = {
-		"requirements.txt", "pyproject.toml", "Pipfile", "setup.py",
-		"main.py", "app.py", "manage.py",
+		"requirements.txt", "pyproject.toml", "Pipfile",   "setup.py",
+		"main.py",	    "app.py",	      "manage.py",
 	};
 	size_t i;
 
@@ -97,7 +97,8 @@ static char *version_from_spec(const char *spec)
 		while (*p && *p != ',')
 			p++;
 		if (maj != 3) {
-			if ((op[0] == '>' && maj > 3) || (op[0] == '<' && maj < 3) ||
+			if ((op[0] == '>' && maj > 3) ||
+			    (op[0] == '<' && maj < 3) ||
 			    (op[0] == '=' && maj != 3))
 				return NULL;
 			continue;
@@ -108,7 +109,8 @@ static char *version_from_spec(const char *spec)
 			if (patch >= 0)
 				return nd_xprintf("3.%ld.%ld", min, patch);
 			lo = hi = min;
-		} else if (!strcmp(op, ">=") || !strcmp(op, "~=") || !strcmp(op, "^")) {
+		} else if (!strcmp(op, ">=") || !strcmp(op, "~=") ||
+			   !strcmp(op, "^")) {
 			if (min > lo)
 				lo = min;
 			if (!strcmp(op, "~=") && patch >= 0 && min < hi)
@@ -172,8 +174,9 @@ static bool uses(const struct py_ctx *c, const char *dep)
 
 static void read_deps(struct nd_bp *bp, struct py_ctx *c)
 {
-	static const char *const files[] = { "requirements.txt", "pyproject.toml",
-					     "Pipfile", "setup.py" };
+	static const char *const files[] = { "requirements.txt",
+					     "pyproject.toml", "Pipfile",
+					     "setup.py" };
 	struct nd_buf b = ND_BUF_INIT;
 	size_t i, k;
 
@@ -181,7 +184,8 @@ static void read_deps(struct nd_bp *bp, struct py_ctx *c)
 		struct nd_error e = ND_ERROR_INIT;
 		char *t = NULL;
 
-		if (!nd_bp_file(bp, files[i]) || nd_bp_read(&t, bp, files[i], &e) < 0) {
+		if (!nd_bp_file(bp, files[i]) ||
+		    nd_bp_read(&t, bp, files[i], &e) < 0) {
 			nd_error_release(&e);
 			continue;
 		}
@@ -234,7 +238,8 @@ static int pick_version(struct nd_bp *bp, struct py_ctx *c, char **out,
 		if (nd_bp_read(&t, bp, "Pipfile", &e) == 0) {
 			raw = nd_toml_get(t, "requires", "python_full_version");
 			if (!raw)
-				raw = nd_toml_get(t, "requires", "python_version");
+				raw = nd_toml_get(t, "requires",
+						  "python_version");
 			if (raw) {
 				file = "Pipfile ([requires])";
 				v = plain_version(raw);
@@ -247,16 +252,18 @@ static int pick_version(struct nd_bp *bp, struct py_ctx *c, char **out,
 		raw = nd_toml_get(c->pyproject, "project", "requires-python");
 		if (raw)
 			file = "pyproject.toml (requires-python)";
-		else if ((raw = nd_toml_get(c->pyproject, "tool.poetry.dependencies",
+		else if ((raw = nd_toml_get(c->pyproject,
+					    "tool.poetry.dependencies",
 					    "python")))
 			file = "pyproject.toml (tool.poetry.dependencies.python)";
 		if (raw)
 			v = version_from_spec(raw);
 	}
 	if (file && !v) {
-		int r = nd_bp_error(bp, err, NULL, file,
-				    "cannot read the python version '%s' (expected e.g. 3.12.1, 3.12 or >=3.11)",
-				    raw);
+		int r = nd_bp_error(
+			bp, err, NULL, file,
+			"cannot read the python version '%s' (expected e.g. 3.12.1, 3.12 or >=3.11)",
+			raw);
 		free(raw);
 		return r;
 	}
@@ -275,7 +282,8 @@ static int pick_version(struct nd_bp *bp, struct py_ctx *c, char **out,
 	free(raw);
 	if (!nd_bp_version_ok(v)) {
 		free(v);
-		return nd_bp_error(bp, err, NULL, file, "cannot use this python version");
+		return nd_bp_error(bp, err, NULL, file,
+				   "cannot use this python version");
 	}
 	*out = v;
 	return 0;
@@ -307,8 +315,8 @@ static char *django_project(struct nd_bp *bp)
 /* A module (main, app...) that defines `app = ...` at the top level. */
 static const char *app_module(struct nd_bp *bp, const char **file)
 {
-	static const char *const mods[] = { "main", "app", "wsgi", "server",
-					    "application", "asgi" };
+	static const char *const mods[] = { "main",   "app",	     "wsgi",
+					    "server", "application", "asgi" };
 	size_t i;
 
 	for (i = 0; i < ND_ARRAY_SIZE(mods); i++) {
@@ -318,16 +326,16 @@ static const char *app_module(struct nd_bp *bp, const char **file)
 		bool hit = false;
 
 		if (nd_bp_file(bp, f) && nd_bp_read(&t, bp, f, &e) == 0)
-			hit = !strncmp(t, "app =", 5) || !strncmp(t, "app=", 4) ||
-			      strstr(t, "\napp =") || strstr(t, "\napp=") ||
-			      strstr(t, "\napp: ");
+			hit = !strncmp(t, "app =", 5) ||
+			      !strncmp(t, "app=", 4) || strstr(t, "\napp =") ||
+			      strstr(t, "\napp=") || strstr(t, "\napp: ");
 		nd_error_release(&e);
 		free(t);
 		free(f);
 		if (hit) {
 			static const char *const files[] = {
-				"main.py", "app.py", "wsgi.py", "server.py",
-				"application.py", "asgi.py",
+				"main.py",   "app.py",	       "wsgi.py",
+				"server.py", "application.py", "asgi.py",
 			};
 
 			*file = files[i];
@@ -347,14 +355,17 @@ static char *detect_start(struct nd_bp *bp, struct py_ctx *c, const char **file)
 		nd_plan_reason(bp->plan, "framework", "django", "manage.py");
 		proj = django_project(bp);
 		if (proj && uses(c, "gunicorn")) {
-			char *s = nd_xprintf("gunicorn %s.wsgi --bind 0.0.0.0:$PORT", proj);
+			char *s = nd_xprintf(
+				"gunicorn %s.wsgi --bind 0.0.0.0:$PORT", proj);
 
 			free(proj);
 			*file = "manage.py + gunicorn in the dependencies";
 			return s;
 		}
 		free(proj);
-		nd_bp_warn(bp, "Django's development server will run: add gunicorn to the dependencies for production");
+		nd_bp_warn(
+			bp,
+			"Django's development server will run: add gunicorn to the dependencies for production");
 		*file = "manage.py";
 		return nd_strdup("python manage.py runserver 0.0.0.0:$PORT");
 	}
@@ -362,20 +373,27 @@ static char *detect_start(struct nd_bp *bp, struct py_ctx *c, const char **file)
 	if (mod) {
 		if (uses(c, "fastapi")) {
 			nd_str_replace(&bp->plan->framework, "fastapi");
-			nd_plan_reason(bp->plan, "framework", "fastapi", c->pm_file);
+			nd_plan_reason(bp->plan, "framework", "fastapi",
+				       c->pm_file);
 		} else if (uses(c, "flask")) {
 			nd_str_replace(&bp->plan->framework, "flask");
-			nd_plan_reason(bp->plan, "framework", "flask", c->pm_file);
+			nd_plan_reason(bp->plan, "framework", "flask",
+				       c->pm_file);
 		}
 		if (uses(c, "uvicorn") || uses(c, "fastapi")) {
 			if (!uses(c, "uvicorn"))
-				nd_bp_warn(bp, "FastAPI app: uvicorn must be in the dependencies");
+				nd_bp_warn(
+					bp,
+					"FastAPI app: uvicorn must be in the dependencies");
 			*file = mod_file;
-			return nd_xprintf("uvicorn %s:app --host 0.0.0.0 --port $PORT", mod);
+			return nd_xprintf(
+				"uvicorn %s:app --host 0.0.0.0 --port $PORT",
+				mod);
 		}
 		if (uses(c, "gunicorn")) {
 			*file = mod_file;
-			return nd_xprintf("gunicorn %s:app --bind 0.0.0.0:$PORT", mod);
+			return nd_xprintf(
+				"gunicorn %s:app --bind 0.0.0.0:$PORT", mod);
 		}
 	}
 	if (nd_bp_file(bp, "main.py")) {
@@ -468,30 +486,40 @@ int nd_bp_python_plan(struct nd_bp *bp, struct nd_error *err)
 	} else if (c.pyproject && nd_bp_file(bp, "uv.lock")) {
 		c.pm = "uv";
 		c.pm_file = "uv.lock";
-		install = nd_strdup("uv sync --frozen --no-dev --no-install-project");
-	} else if (c.pyproject && (nd_bp_file(bp, "poetry.lock") ||
-				   nd_toml_has_table(c.pyproject, "tool.poetry"))) {
+		install = nd_strdup(
+			"uv sync --frozen --no-dev --no-install-project");
+	} else if (c.pyproject &&
+		   (nd_bp_file(bp, "poetry.lock") ||
+		    nd_toml_has_table(c.pyproject, "tool.poetry"))) {
 		c.pm = "poetry";
-		c.pm_file = nd_bp_file(bp, "poetry.lock") ? "poetry.lock" : "pyproject.toml";
+		c.pm_file = nd_bp_file(bp, "poetry.lock") ? "poetry.lock" :
+							    "pyproject.toml";
 		c.tool_version = poetry_version(bp);
 		if (!nd_bp_file(bp, "poetry.lock"))
-			nd_bp_warn(bp, "no poetry.lock: dependency versions are not pinned (commit it)");
-		install = nd_strdup("poetry install --only main --no-root --no-interaction --no-ansi");
+			nd_bp_warn(
+				bp,
+				"no poetry.lock: dependency versions are not pinned (commit it)");
+		install = nd_strdup(
+			"poetry install --only main --no-root --no-interaction --no-ansi");
 	} else if (nd_bp_file(bp, "Pipfile")) {
 		c.pm = "pipenv";
 		c.pm_file = "Pipfile";
 		if (!nd_bp_file(bp, "Pipfile.lock"))
-			nd_bp_warn(bp, "no Pipfile.lock: dependency versions are not pinned (commit it)");
-		install = nd_strdup("pipenv requirements >/tmp/requirements.txt && pip install -r /tmp/requirements.txt");
+			nd_bp_warn(
+				bp,
+				"no Pipfile.lock: dependency versions are not pinned (commit it)");
+		install = nd_strdup(
+			"pipenv requirements >/tmp/requirements.txt && pip install -r /tmp/requirements.txt");
 	} else if (c.pyproject || nd_bp_file(bp, "setup.py")) {
 		c.pm = "pip";
 		c.pm_file = c.pyproject ? "pyproject.toml" : "setup.py";
 		install = nd_strdup("pip install .");
 	}
 	nd_plan_reason(plan, "language", "python",
-		       c.pm_file ? c.pm_file
-				 : nd_bp_file(bp, "main.py") ? "main.py"
-				 : nd_bp_file(bp, "app.py") ? "app.py" : "manage.py");
+		       c.pm_file		 ? c.pm_file :
+		       nd_bp_file(bp, "main.py") ? "main.py" :
+		       nd_bp_file(bp, "app.py")	 ? "app.py" :
+						   "manage.py");
 	if (c.pm) {
 		nd_str_replace(&plan->package_manager, c.pm);
 		nd_plan_reason(plan, "package manager", c.pm, c.pm_file);
@@ -506,7 +534,9 @@ int nd_bp_python_plan(struct nd_bp *bp, struct nd_error *err)
 		nd_bp_version(bp, "poetry", c.tool_version);
 		if (c.tool_version[0] == '1' && c.tool_version[1] == '.' &&
 		    atoi(c.tool_version + 2) < 2) /* --only came with 1.2 */
-			nd_str_replace(&install, "poetry install --no-dev --no-root --no-interaction --no-ansi");
+			nd_str_replace(
+				&install,
+				"poetry install --no-dev --no-root --no-interaction --no-ansi");
 	} else if (nd_streq(c.pm, "uv")) {
 		c.tool_version = nd_strdup(UV_DEFAULT);
 		nd_bp_version(bp, "uv", c.tool_version);
@@ -520,7 +550,8 @@ int nd_bp_python_plan(struct nd_bp *bp, struct nd_error *err)
 		goto done;
 	if (!plan->install_cmd && nd_streq(c.pm_file, "requirements.txt") &&
 	    !bp->install_user)
-		nd_plan_reason(plan, "install", "(none: requirements.txt lists no packages)",
+		nd_plan_reason(plan, "install",
+			       "(none: requirements.txt lists no packages)",
 			       "requirements.txt");
 	r = nd_bp_set_cmd(bp, &plan->build_cmd, "build.command", "build", NULL,
 			  NULL, &bp->build_user, err);
@@ -529,7 +560,9 @@ int nd_bp_python_plan(struct nd_bp *bp, struct nd_error *err)
 	start = detect_start(bp, &c, &start_file);
 	if ((r = nd_bp_set_start(bp, start, start_file, err)) < 0) {
 		if (r == ND_ENOTFOUND)
-			nd_error_hint(err, "add main.py, a Procfile 'web:' line, or build.start");
+			nd_error_hint(
+				err,
+				"add main.py, a Procfile 'web:' line, or build.start");
 		goto done;
 	}
 	nd_bp_port(bp, 8000, NULL, NULL);
@@ -545,37 +578,51 @@ int nd_bp_python_plan(struct nd_bp *bp, struct nd_error *err)
 	nd_df_header(&b, plan);
 	nd_buf_addf(&b, "FROM %s AS build\n", plan->base_image);
 	nd_buf_adds(&b, "WORKDIR /app\n");
-	nd_buf_adds(&b, "ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \\\n    PIP_NO_CACHE_DIR=1 \\\n    PYTHONDONTWRITEBYTECODE=1\n");
+	nd_buf_adds(
+		&b,
+		"ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \\\n    PIP_NO_CACHE_DIR=1 \\\n    PYTHONDONTWRITEBYTECODE=1\n");
 	nd_df_stage_prelude(&b, bp, "build");
 	nd_buf_adds(&b, "RUN python3 -m venv /opt/venv\n");
-	nd_buf_adds(&b, "ENV VIRTUAL_ENV=/opt/venv \\\n    PATH=/opt/venv/bin:$PATH\n");
+	nd_buf_adds(
+		&b,
+		"ENV VIRTUAL_ENV=/opt/venv \\\n    PATH=/opt/venv/bin:$PATH\n");
 	if (bp->install_user || !plan->install_cmd) {
 		nd_buf_adds(&b, "COPY . .\n");
 		if (plan->install_cmd)
 			nd_df_run(&b, plan->install_cmd, true);
 	} else if (!strcmp(c.pm, "uv")) {
-		nd_buf_addf(&b, "RUN python3 -m venv /opt/uv && /opt/uv/bin/pip install uv==%s\n",
-			    c.tool_version);
-		nd_buf_adds(&b, "ENV UV_PROJECT_ENVIRONMENT=/opt/venv \\\n    UV_PYTHON_DOWNLOADS=never\n");
+		nd_buf_addf(
+			&b,
+			"RUN python3 -m venv /opt/uv && /opt/uv/bin/pip install uv==%s\n",
+			c.tool_version);
+		nd_buf_adds(
+			&b,
+			"ENV UV_PROJECT_ENVIRONMENT=/opt/venv \\\n    UV_PYTHON_DOWNLOADS=never\n");
 		nd_buf_adds(&b, "COPY pyproject.toml uv.lock ./\n");
 		nd_buf_addf(&b, "RUN /opt/uv/bin/%s\n", plan->install_cmd);
 		nd_buf_adds(&b, "COPY . .\n");
 	} else if (!strcmp(c.pm, "poetry")) {
-		nd_buf_addf(&b, "RUN python3 -m venv /opt/poetry && /opt/poetry/bin/pip install poetry==%s\n",
-			    c.tool_version);
+		nd_buf_addf(
+			&b,
+			"RUN python3 -m venv /opt/poetry && /opt/poetry/bin/pip install poetry==%s\n",
+			c.tool_version);
 		nd_buf_adds(&b, "ENV POETRY_VIRTUALENVS_CREATE=false\n");
 		nd_buf_addf(&b, "COPY pyproject.toml%s ./\n",
 			    nd_bp_file(bp, "poetry.lock") ? " poetry.lock" : "");
 		nd_buf_addf(&b, "RUN /opt/poetry/bin/%s\n", plan->install_cmd);
 		nd_buf_adds(&b, "COPY . .\n");
 	} else if (!strcmp(c.pm, "pipenv")) {
-		nd_buf_addf(&b, "RUN python3 -m venv /opt/pipenv && /opt/pipenv/bin/pip install pipenv==%s\n",
-			    c.tool_version);
+		nd_buf_addf(
+			&b,
+			"RUN python3 -m venv /opt/pipenv && /opt/pipenv/bin/pip install pipenv==%s\n",
+			c.tool_version);
 		nd_buf_addf(&b, "COPY Pipfile%s ./\n",
-			    nd_bp_file(bp, "Pipfile.lock") ? " Pipfile.lock" : "");
+			    nd_bp_file(bp, "Pipfile.lock") ? " Pipfile.lock" :
+							     "");
 		nd_buf_addf(&b, "RUN /opt/pipenv/bin/%s\n", plan->install_cmd);
 		nd_buf_adds(&b, "COPY . .\n");
-	} else if (!strcmp(plan->install_cmd, "pip install .") || c.req_full_copy) {
+	} else if (!strcmp(plan->install_cmd, "pip install .") ||
+		   c.req_full_copy) {
 		nd_buf_adds(&b, "COPY . .\n");
 		nd_buf_addf(&b, "RUN %s\n", plan->install_cmd);
 	} else {
@@ -588,7 +635,9 @@ int nd_bp_python_plan(struct nd_bp *bp, struct nd_error *err)
 	nd_buf_adds(&b, "\n");
 	nd_buf_addf(&b, "FROM %s AS runtime\n", plan->runtime_image);
 	nd_buf_adds(&b, "WORKDIR /app\n");
-	nd_buf_adds(&b, "ENV PYTHONUNBUFFERED=1 \\\n    PYTHONDONTWRITEBYTECODE=1 \\\n    VIRTUAL_ENV=/opt/venv \\\n    PATH=/opt/venv/bin:$PATH\n");
+	nd_buf_adds(
+		&b,
+		"ENV PYTHONUNBUFFERED=1 \\\n    PYTHONDONTWRITEBYTECODE=1 \\\n    VIRTUAL_ENV=/opt/venv \\\n    PATH=/opt/venv/bin:$PATH\n");
 	nd_buf_adds(&b, "COPY --from=build /opt/venv /opt/venv\n");
 	nd_buf_adds(&b, "COPY --from=build /app ./\n");
 	nd_df_runtime_tail(&b, plan);

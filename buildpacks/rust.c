@@ -78,17 +78,22 @@ int nd_bp_rust_plan(struct nd_bp *bp, struct nd_error *err)
 	name = nd_toml_get(cargo, "package", "name");
 	bin = nd_toml_get(cargo, "bin", "name");
 	if (!name && !bin) {
-		r = nd_bp_error(bp, err, NULL, "Cargo.toml",
-				"no [package] name (a workspace?): nextdeploy cannot tell which binary to run");
-		nd_error_hint(err, "set build.buildpack: dockerfile with your own Dockerfile, or build from the member's folder (build.context)");
+		r = nd_bp_error(
+			bp, err, NULL, "Cargo.toml",
+			"no [package] name (a workspace?): nextdeploy cannot tell which binary to run");
+		nd_error_hint(
+			err,
+			"set build.buildpack: dockerfile with your own Dockerfile, or build from the member's folder (build.context)");
 		goto done;
 	}
 	nd_str_replace(&plan->name_hint, name ? name : bin);
 	if (!bin)
 		bin = nd_strdup(name);
 	if (!nd_bp_path_ok(bin) || strchr(bin, '/')) {
-		r = nd_bp_error(bp, err, NULL, "Cargo.toml",
-				"the binary name '%s' cannot be used in a Dockerfile", bin);
+		r = nd_bp_error(
+			bp, err, NULL, "Cargo.toml",
+			"the binary name '%s' cannot be used in a Dockerfile",
+			bin);
 		goto done;
 	}
 	nd_plan_reason(plan, "binary", bin, "Cargo.toml");
@@ -98,9 +103,12 @@ int nd_bp_rust_plan(struct nd_bp *bp, struct nd_error *err)
 				"cannot use the rust version '%s'", ver);
 		goto done;
 	}
-	if (ver && (nd_starts_with(ver, "nightly") || nd_starts_with(ver, "beta"))) {
-		nd_bp_warn(bp, "%s asks for the %s channel: official images are stable only; using rust:1 (set build.base_image)",
-			   ver_file, ver);
+	if (ver &&
+	    (nd_starts_with(ver, "nightly") || nd_starts_with(ver, "beta"))) {
+		nd_bp_warn(
+			bp,
+			"%s asks for the %s channel: official images are stable only; using rust:1 (set build.base_image)",
+			ver_file, ver);
 		free(ver);
 		ver = NULL;
 		ver_file = NULL;
@@ -113,39 +121,49 @@ int nd_bp_rust_plan(struct nd_bp *bp, struct nd_error *err)
 
 	locked = nd_bp_file(bp, "Cargo.lock") ? " --locked" : "";
 	if (!*locked)
-		nd_bp_warn(bp, "no Cargo.lock: dependency versions are not pinned (commit it)");
+		nd_bp_warn(
+			bp,
+			"no Cargo.lock: dependency versions are not pinned (commit it)");
 	deps = nd_toml_table_has_keys(cargo, "dependencies") ||
 	       nd_toml_table_has_keys(cargo, "build-dependencies");
 	{
 		char *cmd = nd_xprintf("cargo build --release%s", locked);
 
-		r = nd_bp_set_cmd(bp, &plan->build_cmd, "build.command", "build", cmd,
-				  "Cargo.toml", &bp->build_user, err);
+		r = nd_bp_set_cmd(bp, &plan->build_cmd, "build.command",
+				  "build", cmd, "Cargo.toml", &bp->build_user,
+				  err);
 		free(cmd);
 		if (r < 0)
 			goto done;
 	}
 	if (bp->build_user)
-		nd_bp_warn(bp, "build.command must leave the binary in target/release/%s", bin);
+		nd_bp_warn(
+			bp,
+			"build.command must leave the binary in target/release/%s",
+			bin);
 	{
-		char *cmd = nd_xprintf("cargo build --release%s (the dependencies alone, with a stub main)",
-				       locked);
+		char *cmd = nd_xprintf(
+			"cargo build --release%s (the dependencies alone, with a stub main)",
+			locked);
 
-		r = nd_bp_set_cmd(bp, &plan->install_cmd, "build.install", "install",
-				  deps ? cmd : NULL, "Cargo.toml ([dependencies])",
+		r = nd_bp_set_cmd(bp, &plan->install_cmd, "build.install",
+				  "install", deps ? cmd : NULL,
+				  "Cargo.toml ([dependencies])",
 				  &bp->install_user, err);
 		free(cmd);
 		if (r < 0)
 			goto done;
 	}
 	start = nd_xprintf("/usr/local/bin/%s", bin);
-	if ((r = nd_bp_set_start(bp, start, "Cargo.toml (the binary built)", err)) < 0)
+	if ((r = nd_bp_set_start(bp, start, "Cargo.toml (the binary built)",
+				 err)) < 0)
 		goto done;
 	nd_bp_port(bp, 8080, NULL, NULL);
 	base = nd_xprintf("rust:%s-bookworm", ver);
 	if (!nd_image_ref_valid(base)) {
 		r = nd_bp_error(bp, err, NULL, ver_file,
-				"the rust version gives an invalid image '%s'", base);
+				"the rust version gives an invalid image '%s'",
+				base);
 		goto done;
 	}
 	nd_bp_images(bp, base, RUST_RUNTIME, false, NULL);
@@ -165,23 +183,33 @@ int nd_bp_rust_plan(struct nd_bp *bp, struct nd_error *err)
 			nd_buf_addf(&b, "COPY Cargo.toml%s ./\n",
 				    *locked ? " Cargo.lock" : "");
 		if (plan->install_cmd)
-			nd_buf_addf(&b, "RUN mkdir -p src && echo 'fn main() {}' >src/main.rs \\\n"
-					" && cargo build --release%s \\\n"
-					" && rm -rf src\n", locked);
+			nd_buf_addf(
+				&b,
+				"RUN mkdir -p src && echo 'fn main() {}' >src/main.rs \\\n"
+				" && cargo build --release%s \\\n"
+				" && rm -rf src\n",
+				locked);
 		nd_buf_adds(&b, "COPY . .\n");
 	}
 	if (plan->install_cmd && !bp->install_user && !bp->build_user)
-		nd_buf_addf(&b, "RUN find src -name '*.rs' -exec touch {} + \\\n && %s\n",
-			    plan->build_cmd);
+		nd_buf_addf(
+			&b,
+			"RUN find src -name '*.rs' -exec touch {} + \\\n && %s\n",
+			plan->build_cmd);
 	else
 		nd_df_run(&b, plan->build_cmd, bp->build_user);
 	nd_buf_adds(&b, "\n");
 	nd_buf_addf(&b, "FROM %s AS runtime\n", plan->runtime_image);
-	nd_buf_adds(&b, "RUN apt-get update \\\n"
-			" && apt-get install -y --no-install-recommends ca-certificates busybox-static \\\n"
-			" && ln -s /bin/busybox /usr/local/bin/wget \\\n"
-			" && rm -rf /var/lib/apt/lists/*\n");
-	nd_buf_addf(&b, "COPY --from=build /src/target/release/%s /usr/local/bin/%s\n", bin, bin);
+	nd_buf_adds(
+		&b,
+		"RUN apt-get update \\\n"
+		" && apt-get install -y --no-install-recommends ca-certificates busybox-static \\\n"
+		" && ln -s /bin/busybox /usr/local/bin/wget \\\n"
+		" && rm -rf /var/lib/apt/lists/*\n");
+	nd_buf_addf(
+		&b,
+		"COPY --from=build /src/target/release/%s /usr/local/bin/%s\n",
+		bin, bin);
 	nd_buf_adds(&b, "WORKDIR /app\n");
 	nd_df_runtime_tail(&b, plan);
 	plan->dockerfile = nd_buf_detach(&b, NULL);

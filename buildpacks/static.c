@@ -62,7 +62,9 @@ static void conf_lines(struct nd_strvec *v, const struct nd_plan *plan,
 		nd_strvec_push(v, "    gzip_vary on;");
 		nd_strvec_push(v, "    gzip_comp_level 5;");
 		nd_strvec_push(v, "    gzip_min_length 256;");
-		nd_strvec_push(v, "    gzip_types text/plain text/css text/xml text/javascript application/javascript application/json application/xml application/wasm image/svg+xml;");
+		nd_strvec_push(
+			v,
+			"    gzip_types text/plain text/css text/xml text/javascript application/javascript application/json application/xml application/wasm image/svg+xml;");
 	} else {
 		nd_strvec_push(v, "    gzip off;");
 	}
@@ -72,9 +74,10 @@ static void conf_lines(struct nd_strvec *v, const struct nd_plan *plan,
 	nd_strvec_push(v, "        index index.html;");
 	nd_strvec_push(v, "        absolute_redirect off;");
 	for (i = 0; i < sf->status_codes.nr; i++) {
-		nd_strvec_push_nodup(v, nd_xprintf("        error_page %s %s;",
-						   sf->status_codes.items[i].key,
-						   sf->status_codes.items[i].value));
+		nd_strvec_push_nodup(
+			v, nd_xprintf("        error_page %s %s;",
+				      sf->status_codes.items[i].key,
+				      sf->status_codes.items[i].value));
 		if (!strcmp(sf->status_codes.items[i].key, "404"))
 			has404 = true;
 	}
@@ -88,7 +91,8 @@ static void conf_lines(struct nd_strvec *v, const struct nd_plan *plan,
 	nd_strvec_push(v, "        }");
 	nd_strvec_push(v, "        location / {");
 	if (plan->spa)
-		nd_strvec_push(v, "            try_files $uri $uri/ /index.html;");
+		nd_strvec_push(v,
+			       "            try_files $uri $uri/ /index.html;");
 	else
 		nd_strvec_push(v, "            try_files $uri $uri/ =404;");
 	if (sf->directory)
@@ -118,11 +122,13 @@ int nd_bp_static_plan(struct nd_bp *bp, const char *build_stage,
 		nd_str_replace(&plan->kind, "static");
 	if (!build_stage) {
 		plan->buildpack = ND_BP_STATIC;
-		nd_plan_reason(plan, "kind", "static",
-			       nd_bp_file(bp, "Staticfile") ? "Staticfile"
-			       : nd_bp_file(bp, "index.html") ? "index.html"
-			       : nd_bp_file(bp, "public/index.html") ? "public/index.html"
-								      : NULL);
+		nd_plan_reason(
+			plan, "kind", "static",
+			nd_bp_file(bp, "Staticfile") ? "Staticfile" :
+			nd_bp_file(bp, "index.html") ? "index.html" :
+			nd_bp_file(bp, "public/index.html") ?
+						       "public/index.html" :
+						       NULL);
 	}
 	if (nd_bp_file(bp, "Staticfile")) {
 		r = nd_bp_read(&text, bp, "Staticfile", err);
@@ -132,14 +138,18 @@ int nd_bp_static_plan(struct nd_bp *bp, const char *build_stage,
 		if (r < 0)
 			goto done;
 		for (i = 0; i < sf.ignored.nr; i++)
-			nd_bp_warn(bp, "Staticfile: '%s' is not supported and is ignored",
-				   sf.ignored.items[i]);
+			nd_bp_warn(
+				bp,
+				"Staticfile: '%s' is not supported and is ignored",
+				sf.ignored.items[i]);
 		if (sf.pushstate_set) {
 			plan->spa = sf.pushstate;
-			nd_plan_reason(plan, "single-page app",
-				       sf.pushstate ? "yes (unknown paths serve /index.html)"
-						    : "no",
-				       "Staticfile (pushstate)");
+			nd_plan_reason(
+				plan, "single-page app",
+				sf.pushstate ?
+					"yes (unknown paths serve /index.html)" :
+					"no",
+				"Staticfile (pushstate)");
 		}
 		if (!sf.gzip)
 			nd_plan_reason(plan, "gzip", "off", "Staticfile");
@@ -147,7 +157,8 @@ int nd_bp_static_plan(struct nd_bp *bp, const char *build_stage,
 			char *what = nd_xprintf("error page %s",
 						sf.status_codes.items[i].key);
 
-			nd_plan_reason(plan, what, sf.status_codes.items[i].value,
+			nd_plan_reason(plan, what,
+				       sf.status_codes.items[i].value,
 				       "Staticfile");
 			free(what);
 		}
@@ -160,7 +171,8 @@ int nd_bp_static_plan(struct nd_bp *bp, const char *build_stage,
 				       "package.json (framework)");
 		if (sf.root) {
 			root = sf.root;
-			nd_plan_reason(plan, "output folder", root, "Staticfile (root)");
+			nd_plan_reason(plan, "output folder", root,
+				       "Staticfile (root)");
 		}
 	} else {
 		if (sf.root) {
@@ -180,19 +192,24 @@ int nd_bp_static_plan(struct nd_bp *bp, const char *build_stage,
 		if (root_file || !nd_bp_key(bp, "build.output_dir"))
 			nd_plan_reason(plan, "site folder", root, root_file);
 		else
-			nd_bp_reason_key(bp, "site folder", root, "build.output_dir");
+			nd_bp_reason_key(bp, "site folder", root,
+					 "build.output_dir");
 		if (strcmp(root, ".") && !nd_bp_dir(bp, root)) {
-			r = nd_bp_error(bp, err, sf.root ? NULL : "build.output_dir",
+			r = nd_bp_error(bp, err,
+					sf.root ? NULL : "build.output_dir",
 					sf.root ? "Staticfile" : NULL,
-					"the site folder '%s' does not exist", root);
+					"the site folder '%s' does not exist",
+					root);
 			goto done;
 		}
 		if (!plan->spa && !nd_bp_key(bp, "build.start")) {
-			char *p404 = strcmp(root, ".") ? nd_xprintf("%s/404.html", root)
-						       : nd_strdup("404.html");
+			char *p404 = strcmp(root, ".") ?
+					     nd_xprintf("%s/404.html", root) :
+					     nd_strdup("404.html");
 
 			if (nd_bp_file(bp, p404) && !sf.status_codes.nr)
-				nd_plan_reason(plan, "error page 404", "/404.html", p404);
+				nd_plan_reason(plan, "error page 404",
+					       "/404.html", p404);
 			free(p404);
 		}
 	}
@@ -203,10 +220,15 @@ int nd_bp_static_plan(struct nd_bp *bp, const char *build_stage,
 	}
 	nd_str_replace(&plan->output_dir, root);
 	if (nd_bp_key(bp, "build.start"))
-		nd_bp_warn(bp, "build.start is not used for a static site (nginx serves it)");
+		nd_bp_warn(
+			bp,
+			"build.start is not used for a static site (nginx serves it)");
 	if (bp->procfile && nd_kvlist_get(&bp->procfile->entries, "web"))
-		nd_bp_warn(bp, "Procfile 'web:' is not used for a static site (nginx serves it)");
-	nd_str_replace(&plan->start_cmd, "nginx -c " CONF_PATH " -e /dev/stderr");
+		nd_bp_warn(
+			bp,
+			"Procfile 'web:' is not used for a static site (nginx serves it)");
+	nd_str_replace(&plan->start_cmd,
+		       "nginx -c " CONF_PATH " -e /dev/stderr");
 	nd_strvec_release(&plan->start_argv);
 	nd_strvec_push(&plan->start_argv, "nginx");
 	nd_strvec_push(&plan->start_argv, "-c");
@@ -221,17 +243,21 @@ int nd_bp_static_plan(struct nd_bp *bp, const char *build_stage,
 
 		if (rt) {
 			nd_str_replace(&plan->runtime_image, rt);
-			nd_bp_reason_key(bp, "runtime image", rt, "build.runtime_image");
+			nd_bp_reason_key(bp, "runtime image", rt,
+					 "build.runtime_image");
 			bp->runtime_overridden = true;
 		} else {
 			nd_str_replace(&plan->runtime_image, STATIC_RUNTIME);
-			nd_plan_reason(plan, "runtime image", STATIC_RUNTIME, NULL);
+			nd_plan_reason(plan, "runtime image", STATIC_RUNTIME,
+				       NULL);
 		}
 	} else {
 		/* no build: the runtime image is the only one */
 		nd_bp_images(bp, NULL, STATIC_RUNTIME, false, NULL);
 		if (nd_bp_key(bp, "build.base_image"))
-			nd_bp_warn(bp, "build.base_image is not used for a static site without a build (build.runtime_image is the nginx image)");
+			nd_bp_warn(
+				bp,
+				"build.base_image is not used for a static site without a build (build.runtime_image is the nginx image)");
 	}
 	nd_bp_probe(bp, "wget", "nginx's alpine image has busybox wget");
 	conf_lines(&lines, plan, &sf);
@@ -243,14 +269,17 @@ int nd_bp_static_plan(struct nd_bp *bp, const char *build_stage,
 		nd_df_write_file(&b, "/nd/nginx.conf", &lines);
 		nd_buf_adds(&b, "\n");
 		nd_buf_addf(&b, "FROM %s AS runtime\n", plan->runtime_image);
-		nd_buf_addf(&b, "COPY --from=build /app/%s " SITE_DIR "\n", root);
+		nd_buf_addf(&b, "COPY --from=build /app/%s " SITE_DIR "\n",
+			    root);
 	} else {
 		stage = "site";
 		nd_buf_addf(&b, "FROM %s AS site\n", plan->runtime_image);
 		nd_df_stage_prelude(&b, bp, "site");
 		if (!strcmp(root, ".")) {
 			nd_buf_adds(&b, "COPY . /site\n");
-			nd_buf_adds(&b, "RUN cd /site && rm -rf nextdeploy.yml nextdeploy.yaml Staticfile Staticfile.auth Procfile .nextdeploy \\\n && chmod -R a+rX /site\n");
+			nd_buf_adds(
+				&b,
+				"RUN cd /site && rm -rf nextdeploy.yml nextdeploy.yaml Staticfile Staticfile.auth Procfile .nextdeploy \\\n && chmod -R a+rX /site\n");
 		} else {
 			nd_buf_addf(&b, "COPY %s /site\n", root);
 			nd_buf_adds(&b, "RUN chmod -R a+rX /site\n");

@@ -28,8 +28,9 @@ void nd_bp_staticfile_release(struct nd_bp_staticfile *sf)
 
 static const char *scalar(yaml_node_t *n)
 {
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
-						: NULL;
+	return n && n->type == YAML_SCALAR_NODE ?
+		       (const char *)n->data.scalar.value :
+		       NULL;
 }
 
 static int at(struct nd_error *err, const char *file, yaml_node_t *n,
@@ -43,10 +44,10 @@ static int at(struct nd_error *err, const char *file, yaml_node_t *n,
 static int flag(bool *dst, const char *file, yaml_node_t *k, yaml_node_t *v,
 		struct nd_error *err)
 {
-	static const char *const yes[] = { "enabled", "enable", "on", "true",
-					   "yes", "visible", "1", NULL };
+	static const char *const yes[] = { "enabled", "enable",	 "on", "true",
+					   "yes",     "visible", "1",  NULL };
 	static const char *const no[] = { "disabled", "disable", "off", "false",
-					  "no", "hidden", "0", NULL };
+					  "no",	      "hidden",	 "0",	NULL };
 	const char *s = scalar(v);
 	size_t i;
 
@@ -79,11 +80,11 @@ int nd_bp_staticfile_parse(struct nd_bp_staticfile *sf, const char *file,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 				     strlen(text));
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = nd_error_set_at(err, ND_EPROJECT, file,
-				    (int)parser.problem_mark.line + 1,
-				    (int)parser.problem_mark.column + 1,
-				    "invalid YAML: %s",
-				    parser.problem ? parser.problem : "syntax error");
+		r = nd_error_set_at(
+			err, ND_EPROJECT, file,
+			(int)parser.problem_mark.line + 1,
+			(int)parser.problem_mark.column + 1, "invalid YAML: %s",
+			parser.problem ? parser.problem : "syntax error");
 		yaml_parser_delete(&parser);
 		return r;
 	}
@@ -128,9 +129,12 @@ int nd_bp_staticfile_parse(struct nd_bp_staticfile *sf, const char *file,
 			}
 			for (sp = v->data.mapping.pairs.start;
 			     sp < v->data.mapping.pairs.top; sp++) {
-				yaml_node_t *sk = yaml_document_get_node(&doc, sp->key);
-				yaml_node_t *sv = yaml_document_get_node(&doc, sp->value);
-				const char *code = scalar(sk), *page = scalar(sv);
+				yaml_node_t *sk = yaml_document_get_node(
+					&doc, sp->key);
+				yaml_node_t *sv = yaml_document_get_node(
+					&doc, sp->value);
+				const char *code = scalar(sk),
+					   *page = scalar(sv);
 				char *end = NULL;
 				long c = code ? strtol(code, &end, 10) : 0;
 
@@ -140,7 +144,8 @@ int nd_bp_staticfile_parse(struct nd_bp_staticfile *sf, const char *file,
 					       code ? code : "?");
 					break;
 				}
-				if (!page || *page != '/' || !nd_bp_path_ok(page + 1)) {
+				if (!page || *page != '/' ||
+				    !nd_bp_path_ok(page + 1)) {
 					r = at(err, file, sv,
 					       "the page must be an absolute path in the site like /404.html (got '%s')",
 					       page ? page : "?");

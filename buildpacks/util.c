@@ -53,15 +53,17 @@ int nd_bp_read(char **out, const struct nd_bp *bp, const char *rel,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		r = nd_error_errno(err, errno == ENOENT ? ND_ENOTFOUND : ND_EGENERIC,
+		r = nd_error_errno(err,
+				   errno == ENOENT ? ND_ENOTFOUND : ND_EGENERIC,
 				   "cannot read '%s'", rel);
 		goto done;
 	}
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		if (nd_buf_add(&b, chunk, (size_t)n) < 0) {
-			r = nd_error_set(err, ND_EPROJECT,
-					 "%s: larger than %zu bytes: not a manifest nextdeploy reads",
-					 rel, ND_BP_FILE_CAP);
+			r = nd_error_set(
+				err, ND_EPROJECT,
+				"%s: larger than %zu bytes: not a manifest nextdeploy reads",
+				rel, ND_BP_FILE_CAP);
 			goto done;
 		}
 	}
@@ -135,7 +137,8 @@ int nd_bp_read_json(cJSON **out, const struct nd_bp *bp, const char *rel,
 				}
 			}
 		r = nd_error_set_at(err, ND_EPROJECT, rel, line, col,
-				    j ? "expected a JSON object" : "invalid JSON");
+				    j ? "expected a JSON object" :
+					"invalid JSON");
 		cJSON_Delete(j);
 		free(text);
 		return r;
@@ -183,9 +186,15 @@ static const char *toml_string(const char *p, struct nd_buf *out)
 		if (q == '"' && *p == '\\' && p[1]) {
 			p++;
 			switch (*p) {
-			case 'n': nd_buf_addch(out, '\n'); break;
-			case 't': nd_buf_addch(out, '\t'); break;
-			default: nd_buf_addch(out, *p); break;
+			case 'n':
+				nd_buf_addch(out, '\n');
+				break;
+			case 't':
+				nd_buf_addch(out, '\t');
+				break;
+			default:
+				nd_buf_addch(out, *p);
+				break;
 			}
 			continue;
 		}
@@ -206,7 +215,8 @@ static const char *toml_key(const char *p, struct nd_buf *key)
 		} else {
 			const char *s = p;
 
-			while (isalnum((unsigned char)*p) || *p == '_' || *p == '-')
+			while (isalnum((unsigned char)*p) || *p == '_' ||
+			       *p == '-')
 				p++;
 			if (p == s)
 				return NULL;
@@ -513,10 +523,10 @@ const char *nd_bp_command_problem(const char *s)
 
 		if (!n)
 			return "it is not valid UTF-8";
-		if (n == 1 && ((*p < 0x20 && *p != '\t' && *p != '\n') ||
-			       *p == 0x7f))
-			return *p == '\r' ? "it holds a carriage return"
-					  : "it holds a control character";
+		if (n == 1 &&
+		    ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f))
+			return *p == '\r' ? "it holds a carriage return" :
+					    "it holds a control character";
 		p += n;
 	}
 	return NULL;
@@ -542,13 +552,12 @@ static bool is_assignment(const char *s, const char *e)
 	return p < e && *p == '=';
 }
 
-int nd_bp_cmd_argv(struct nd_strvec *out, const char *cmd,
-		   struct nd_error *err)
+int nd_bp_cmd_argv(struct nd_strvec *out, const char *cmd, struct nd_error *err)
 {
 	static const char *const keywords[] = {
-		"if", "then", "else", "elif", "fi", "for", "while", "until",
-		"do", "done", "case", "esac", "{", "}", "!", "function",
-		"exec", "eval", "source", ".", NULL,
+		"if",	 "then",     "else", "elif", "fi",     "for", "while",
+		"until", "do",	     "done", "case", "esac",   "{",   "}",
+		"!",	 "function", "exec", "eval", "source", ".",   NULL,
 	};
 	struct nd_strvec words = ND_STRVEC_INIT;
 	struct nd_buf w = ND_BUF_INIT;
@@ -561,9 +570,10 @@ int nd_bp_cmd_argv(struct nd_strvec *out, const char *cmd,
 
 	problem = nd_bp_command_problem(cmd);
 	if (problem)
-		return nd_error_set(err, ND_EPROJECT,
-				    "the command cannot be put in a Dockerfile: %s",
-				    problem);
+		return nd_error_set(
+			err, ND_EPROJECT,
+			"the command cannot be put in a Dockerfile: %s",
+			problem);
 	for (p = cmd; *p; p++) {
 		char c = *p;
 
@@ -615,19 +625,31 @@ int nd_bp_cmd_argv(struct nd_strvec *out, const char *cmd,
 			for (p++; *p && *p != '"'; p++) {
 				if (*p == '$' || *p == '`')
 					shell = true;
-				if (*p == '\\' && p[1] && strchr("$`\"\\\n", p[1]))
+				if (*p == '\\' && p[1] &&
+				    strchr("$`\"\\\n", p[1]))
 					p++;
 				nd_buf_addch(&w, *p);
 			}
 			if (!*p)
 				goto unterminated;
 			break;
-		case ';': case '&': case '|': case '(': case ')':
+		case ';':
+		case '&':
+		case '|':
+		case '(':
+		case ')':
 			shell = compound = true;
 			nd_buf_addch(&w, c);
 			break;
-		case '$': case '`': case '<': case '>': case '*': case '?':
-		case '[': case '{': case '}':
+		case '$':
+		case '`':
+		case '<':
+		case '>':
+		case '*':
+		case '?':
+		case '[':
+		case '{':
+		case '}':
 			shell = true;
 			nd_buf_addch(&w, c);
 			break;
@@ -646,8 +668,8 @@ int nd_bp_cmd_argv(struct nd_strvec *out, const char *cmd,
 	}
 	if (!words.nr || !cmd_start) {
 		r = nd_error_set(err, ND_EPROJECT,
-				 words.nr ? "the command only sets variables"
-					  : "the command is empty");
+				 words.nr ? "the command only sets variables" :
+					    "the command is empty");
 		goto done;
 	}
 	for (i = 0; keywords[i]; i++)
@@ -817,7 +839,8 @@ bool nd_toml_table_has_keys(const char *text, const char *table)
 			in = !strncmp(s, table, n) && skip_ws(s + n)[0] == ']';
 			continue;
 		}
-		if (in && *line && *line != '#' && *line != '\n' && *line != '\r')
+		if (in && *line && *line != '#' && *line != '\n' &&
+		    *line != '\r')
 			return true;
 	}
 	return false;

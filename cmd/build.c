@@ -20,6 +20,7 @@ static const char *opt_target, *opt_tag, *opt_progress;
 static struct nd_strlist opt_build_args = ND_STRLIST_INIT;
 static struct nd_strlist opt_labels = ND_STRLIST_INIT;
 
+/* clang-format off */
 static const char *const progress_choices[] = { "auto", "plain", "tty", NULL };
 
 static const struct nd_opt build_opts[] = {
@@ -44,7 +45,9 @@ static const struct nd_opt build_opts[] = {
 			  "how to show progress: tty is a live view, plain is lines; auto picks tty on a terminal when CI is not set"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const build_sections[] = {
 	"RELEASE TAG",
 	"The image is tagged <image>:<tag>, where <image> is "
@@ -143,7 +146,9 @@ static const char *const build_sections[] = {
 	"when set, the time written as org.opencontainers.image.created.",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_build_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -171,6 +176,7 @@ const struct nd_cmd_spec nd_build_spec = {
 	},
 	.sections = build_sections,
 };
+/* clang-format on */
 
 /* --- the view --- */
 
@@ -178,13 +184,13 @@ const struct nd_cmd_spec nd_build_spec = {
 #define REDRAW_S 0.06
 
 struct view {
-	bool live;     /* redraw a region on the terminal */
-	bool show;     /* progress at all (not -q) */
+	bool live; /* redraw a region on the terminal */
+	bool show; /* progress at all (not -q) */
 	struct nd_build_log *log;
 	double t0, step_t0, last_draw;
-	int drawn;     /* lines of the live region on screen */
-	char *phase;   /* what is going on, when no step runs */
-	char *step;    /* live: the running step */
+	int drawn;   /* lines of the live region on screen */
+	char *phase; /* what is going on, when no step runs */
+	char *step;  /* live: the running step */
 	int step_no, nsteps;
 	uint64_t upload_bytes;
 	double upload_t0;
@@ -298,7 +304,8 @@ static void draw(bool force)
 	}
 	if (view.step && view.log && !view.uploading) {
 		from = view.log->tail_len > LIVE_LINES ?
-			       view.log->tail_len - LIVE_LINES : 0;
+			       view.log->tail_len - LIVE_LINES :
+			       0;
 		for (i = from; i < view.log->tail_len; i++) {
 			nd_buf_addf(&b, "%s   ", nd_color_err(ND_C_DIM));
 			add_cut(&b, nd_build_log_line(view.log, i), cols - 4);
@@ -378,8 +385,9 @@ static void on_build_event(const struct nd_build_event *be)
 	case ND_BUILD_UPLOADED:
 		view.uploading = false;
 		format_bytes(sz, sizeof(sz), be->bytes);
-		say(nd_color_err(ND_C_DIM), "sent the build context: %s in %.1fs",
-		    sz, view.upload_t0 ? now_s() - view.upload_t0 : 0.0);
+		say(nd_color_err(ND_C_DIM),
+		    "sent the build context: %s in %.1fs", sz,
+		    view.upload_t0 ? now_s() - view.upload_t0 : 0.0);
 		set_phase("waiting for the engine");
 		break;
 	case ND_BUILD_STEP:
@@ -497,7 +505,8 @@ int nd_parse_kv_options(struct nd_kvlist *out, const struct nd_strlist *in,
 
 		if (!*key || (need_value && !eq)) {
 			free(key);
-			nd_error_set(err, ND_EUSAGE, "invalid %s '%s': expected KEY=VALUE",
+			nd_error_set(err, ND_EUSAGE,
+				     "invalid %s '%s': expected KEY=VALUE",
 				     what, s);
 			return ND_EUSAGE;
 		}
@@ -507,10 +516,12 @@ int nd_parse_kv_options(struct nd_kvlist *out, const struct nd_strlist *in,
 	return 0;
 }
 
+/* clang-format off */
 static const char *const reserved_labels[] = {
 	"nextdeploy.managed", "nextdeploy.app", "nextdeploy.release",
 	"nextdeploy.service",
 };
+/* clang-format on */
 
 static int check_options(struct nd_kvlist *args, struct nd_kvlist *labels,
 			 struct nd_error *err)
@@ -519,20 +530,23 @@ static int check_options(struct nd_kvlist *args, struct nd_kvlist *labels,
 	int r;
 
 	if (opt_tag && !nd_image_tag_valid(opt_tag))
-		return nd_error_set(err, ND_EUSAGE,
-				    "invalid tag '%s': letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-'",
-				    opt_tag);
+		return nd_error_set(
+			err, ND_EUSAGE,
+			"invalid tag '%s': letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-'",
+			opt_tag);
 	if ((r = nd_parse_kv_options(args, &opt_build_args, "build argument",
 				     false, err)) < 0)
 		return r;
-	if ((r = nd_parse_kv_options(labels, &opt_labels, "label", true, err)) < 0)
+	if ((r = nd_parse_kv_options(labels, &opt_labels, "label", true, err)) <
+	    0)
 		return r;
 	for (i = 0; i < labels->nr; i++)
 		for (k = 0; k < ND_ARRAY_SIZE(reserved_labels); k++)
 			if (!strcmp(labels->items[i].key, reserved_labels[k]))
-				return nd_error_set(err, ND_EUSAGE,
-						    "the label '%s' is set by nextdeploy",
-						    reserved_labels[k]);
+				return nd_error_set(
+					err, ND_EUSAGE,
+					"the label '%s' is set by nextdeploy",
+					reserved_labels[k]);
 	return 0;
 }
 
@@ -589,9 +603,12 @@ static void print_json(const struct nd_app_build_result *res)
 		for (size_t i = 0; i < res->nimages; i++) {
 			cJSON *im = cJSON_CreateObject();
 
-			cJSON_AddStringToObject(im, "service", res->images[i].service);
-			cJSON_AddStringToObject(im, "image", res->images[i].image);
-			cJSON_AddStringToObject(im, "image_id", res->images[i].image_id);
+			cJSON_AddStringToObject(im, "service",
+						res->images[i].service);
+			cJSON_AddStringToObject(im, "image",
+						res->images[i].image);
+			cJSON_AddStringToObject(im, "image_id",
+						res->images[i].image_id);
 			cJSON_AddItemToArray(arr, im);
 		}
 	}
@@ -627,8 +644,9 @@ int cmd_build(int argc, const char **argv, struct nd_ctx *ctx)
 		goto done;
 	}
 	view.show = nd_out.verbosity >= ND_V_INFO;
-	view.live = view.show && (!strcmp(mode, "tty") ||
-				  (!strcmp(mode, "auto") && nd_out.progress_bars));
+	view.live = view.show &&
+		    (!strcmp(mode, "tty") ||
+		     (!strcmp(mode, "auto") && nd_out.progress_bars));
 	view.log = &log;
 	view.t0 = now_s();
 	/* Ctrl-C: the clone folder goes, the live view is cleared, we die */
@@ -657,8 +675,9 @@ int cmd_build(int argc, const char **argv, struct nd_ctx *ctx)
 		const struct nd_app_build_image *im = &res.images[i];
 
 		if (res.skipped)
-			nd_msg_info("%s is already built (%s); --force rebuilds it",
-				    im->image, why_skipped(res.tag_source));
+			nd_msg_info(
+				"%s is already built (%s); --force rebuilds it",
+				im->image, why_skipped(res.tag_source));
 		else if (res.nimages == 1)
 			nd_msg_info("built %s (%.19s) in %.1fs", im->image,
 				    im->image_id, res.seconds);
@@ -666,7 +685,8 @@ int cmd_build(int argc, const char **argv, struct nd_ctx *ctx)
 			nd_msg_info("built %s (%.19s)", im->image, im->image_id);
 	}
 	if (!res.skipped && res.nimages > 1)
-		nd_msg_info("built %zu images in %.1fs", res.nimages, res.seconds);
+		nd_msg_info("built %zu images in %.1fs", res.nimages,
+			    res.seconds);
 	if (nd_out.json)
 		print_json(&res);
 	else if (nd_out.quiet)

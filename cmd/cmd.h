@@ -44,13 +44,13 @@ struct nd_ctx;
 
 /* Setup the dispatcher does before calling the command. */
 enum nd_cmd_flags {
-	ND_NEED_PROJECT = 1 << 0, /* find and load nextdeploy.yml, or exit 2 */
-	ND_WANT_PROJECT = 1 << 1, /* load it when there is one */
-	ND_NEED_ENGINE = 1 << 2,  /* connect and negotiate, or exit 3 */
-	ND_HIDDEN = 1 << 3,       /* not listed in help */
-	ND_STOP_AT_ARG = 1 << 4,  /* options end at the first positional; a
+	ND_NEED_PROJECT = 1 << 0,  /* find and load nextdeploy.yml, or exit 2 */
+	ND_WANT_PROJECT = 1 << 1,  /* load it when there is one */
+	ND_NEED_ENGINE = 1 << 2,   /* connect and negotiate, or exit 3 */
+	ND_HIDDEN = 1 << 3,	   /* not listed in help */
+	ND_STOP_AT_ARG = 1 << 4,   /* options end at the first positional; a
 				   * "--" ending them is kept as an argument */
-	ND_HAS_JSON = 1 << 5,     /* the command honours --json */
+	ND_HAS_JSON = 1 << 5,	   /* the command honours --json */
 	ND_HAS_QUIET_IDS = 1 << 6, /* -q prints only IDs/names */
 };
 
@@ -62,7 +62,7 @@ struct nd_example {
 struct nd_command;
 
 struct nd_cmd_spec {
-	const char *usage;       /* after "nextdeploy NAME ": "[OPTIONS] [SERVICE]" */
+	const char *usage; /* after "nextdeploy NAME ": "[OPTIONS] [SERVICE]" */
 	const char *description; /* paragraphs separated by blank lines */
 	const struct nd_opt *opts;
 	const struct nd_arg *args;
@@ -132,8 +132,8 @@ void nd_help_usage_error(const struct nd_command *cmd, const char *path);
 /* For commands whose issue is still open: an honest failure. */
 int nd_cmd_not_implemented(const struct nd_ctx *ctx);
 
-#define ND_CMD_DECL(n)                                                       \
-	int cmd_##n(int argc, const char **argv, struct nd_ctx *ctx);        \
+#define ND_CMD_DECL(n)                                                \
+	int cmd_##n(int argc, const char **argv, struct nd_ctx *ctx); \
 	extern const struct nd_cmd_spec nd_##n##_spec
 
 ND_CMD_DECL(build);

@@ -52,11 +52,12 @@ int nd_cli_build(struct nd_ctx *ctx, struct nd_app_build_opts *o,
 	if (nd_app_build(ctx->engine, ctx->project, o, res, &err) < 0) {
 		nd_error_report(&err);
 		if (log.step && log.tail_len) {
-			fprintf(stderr, "last output of step %d/%d:\n", log.step_no,
-				log.nsteps);
+			fprintf(stderr, "last output of step %d/%d:\n",
+				log.step_no, log.nsteps);
 			for (size_t i = 0; i < log.tail_len; i++) {
 				fputs("  | ", stderr);
-				nd_fputs_sanitized(nd_build_log_line(&log, i), stderr);
+				nd_fputs_sanitized(nd_build_log_line(&log, i),
+						   stderr);
 				fputc('\n', stderr);
 			}
 		}
@@ -134,9 +135,11 @@ int nd_deploy_report(const struct nd_deploy_result *res, int r,
 		struct nd_buf t = ND_BUF_INIT;
 
 		fflush(stdout);
-		nd_buf_add_sanitized(&t, f->container, strlen(f->container), false);
+		nd_buf_add_sanitized(&t, f->container, strlen(f->container),
+				     false);
 		fprintf(stderr, "%s%s%s: %s\n", nd_color_err(ND_C_BOLD), t.buf,
-			nd_color_err(ND_C_RESET), f->reason ? f->reason : "failed");
+			nd_color_err(ND_C_RESET),
+			f->reason ? f->reason : "failed");
 		nd_buf_release(&t);
 		print_block("last log lines:", f->logs ? f->logs : "(none)");
 		if (f->probe)
@@ -152,8 +155,8 @@ int nd_deploy_report(const struct nd_deploy_result *res, int r,
 		printf("%s\n", res->url);
 	}
 	if (res->live && r == 0)
-		nd_msg_info("release %s of %s is live%s%s (%.1fs)", res->release,
-			    res->app, res->url ? " at " : "",
+		nd_msg_info("release %s of %s is live%s%s (%.1fs)",
+			    res->release, res->app, res->url ? " at " : "",
 			    res->url ? res->url : "", res->total_ms / 1000.0);
 	if (r < 0) {
 		nd_error_print(err);
@@ -164,8 +167,9 @@ int nd_deploy_report(const struct nd_deploy_result *res, int r,
 
 char *nd_deploy_command_line(const struct nd_ctx *ctx, const char *release)
 {
-	return release ? nd_xprintf("nextdeploy %s %s", ctx->cmd_path, release) :
-			 nd_xprintf("nextdeploy %s", ctx->cmd_path);
+	return release ?
+		       nd_xprintf("nextdeploy %s %s", ctx->cmd_path, release) :
+		       nd_xprintf("nextdeploy %s", ctx->cmd_path);
 }
 
 void nd_bulk_item(struct nd_bulk *b, const char *name, int r,
@@ -187,7 +191,8 @@ void nd_bulk_item(struct nd_bulk *b, const char *name, int r,
 	} else {
 		nd_msg_info("%s %s", b->done, name);
 		if (b->json_done)
-			cJSON_AddItemToArray(b->json_done, cJSON_CreateString(name));
+			cJSON_AddItemToArray(b->json_done,
+					     cJSON_CreateString(name));
 		b->ok++;
 	}
 }

@@ -112,10 +112,12 @@ void nd_doc_blocks(const char *text, nd_doc_block_fn fn, void *ud)
 				const char *next = *eol ? eol + 1 : eol;
 
 				if (next >= end || !strncmp(next, "- ", 2)) {
-					const char *stop = next > end ? end : next;
+					const char *stop = next > end ? end :
+									next;
 
 					while (stop > item &&
-					       (stop[-1] == '\n' || stop[-1] == ' '))
+					       (stop[-1] == '\n' ||
+						stop[-1] == ' '))
 						stop--;
 					fn(ND_DOC_ITEM, item,
 					   (size_t)(stop - item), ud);
@@ -126,7 +128,8 @@ void nd_doc_blocks(const char *text, nd_doc_block_fn fn, void *ud)
 		} else {
 			const char *stop = end;
 
-			while (stop > start && (stop[-1] == '\n' || stop[-1] == ' '))
+			while (stop > start &&
+			       (stop[-1] == '\n' || stop[-1] == ' '))
 				stop--;
 			fn(ND_DOC_PARA, start, (size_t)(stop - start), ud);
 		}
@@ -138,7 +141,7 @@ void nd_doc_synopsis(struct nd_buf *b, const struct nd_command *cmd,
 		     const char *path)
 {
 	const char *usage = cmd->spec && cmd->spec->usage ? cmd->spec->usage :
-							      "";
+							    "";
 
 	nd_buf_addf(b, "nextdeploy %s%s%s", path, *usage ? " " : "", usage);
 }
@@ -209,8 +212,8 @@ char *nd_doc_man_name(const char *path)
 	return s;
 }
 
-void nd_doc_wrap(struct nd_buf *out, const char *text, size_t len,
-		 int first, int indent, int width)
+void nd_doc_wrap(struct nd_buf *out, const char *text, size_t len, int first,
+		 int indent, int width)
 {
 	const char *p = text, *end = text + len;
 	int col = first;
@@ -267,13 +270,20 @@ const char *nd_doc_section(const struct nd_cmd_spec *spec, const char *title)
 const char *nd_doc_kind_name(enum nd_arg_kind kind)
 {
 	static const char *const names[] = {
-		[ND_ARG_NONE] = "none",         [ND_ARG_TEXT] = "text",
-		[ND_ARG_FILE] = "file",         [ND_ARG_DIR] = "dir",
-		[ND_ARG_NUMBER] = "number",     [ND_ARG_DURATION] = "duration",
-		[ND_ARG_TIME] = "time",         [ND_ARG_HOST] = "host",
-		[ND_ARG_SERVICE] = "service",   [ND_ARG_RELEASE] = "release",
-		[ND_ARG_CHOICE] = "choice",     [ND_ARG_KEYVALUE] = "keyvalue",
-		[ND_ARG_USER] = "user",         [ND_ARG_COMMAND] = "command",
+		[ND_ARG_NONE] = "none",
+		[ND_ARG_TEXT] = "text",
+		[ND_ARG_FILE] = "file",
+		[ND_ARG_DIR] = "dir",
+		[ND_ARG_NUMBER] = "number",
+		[ND_ARG_DURATION] = "duration",
+		[ND_ARG_TIME] = "time",
+		[ND_ARG_HOST] = "host",
+		[ND_ARG_SERVICE] = "service",
+		[ND_ARG_RELEASE] = "release",
+		[ND_ARG_CHOICE] = "choice",
+		[ND_ARG_KEYVALUE] = "keyvalue",
+		[ND_ARG_USER] = "user",
+		[ND_ARG_COMMAND] = "command",
 		[ND_ARG_NDCOMMAND] = "ndcommand",
 	};
 

@@ -19,9 +19,9 @@
 #include "core/buf.h"
 
 enum nd_doc_block_kind {
-	ND_DOC_PARA,   /* text: the paragraph's words */
-	ND_DOC_PRE,    /* text: the lines, two-space indent removed */
-	ND_DOC_ITEM,   /* text: one list item */
+	ND_DOC_PARA, /* text: the paragraph's words */
+	ND_DOC_PRE,  /* text: the lines, two-space indent removed */
+	ND_DOC_ITEM, /* text: one list item */
 };
 
 /* Call fn for each block of text; text is not NUL-terminated. */
@@ -58,8 +58,8 @@ char *nd_doc_man_name(const char *path);
  * caller already printed that much), later lines are indented by indent.
  * Newlines in text are kept as line breaks.
  */
-void nd_doc_wrap(struct nd_buf *out, const char *text, size_t len,
-		 int first, int indent, int width);
+void nd_doc_wrap(struct nd_buf *out, const char *text, size_t len, int first,
+		 int indent, int width);
 
 /* The environment variables every man page lists: name, meaning. */
 struct nd_doc_env {

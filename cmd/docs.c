@@ -20,13 +20,16 @@
  * that options can be copied from the rendered page.
  */
 
+/* clang-format off */
 static const struct nd_arg docs_args[] = {
 	{ "WHAT", ND_ARG_CHOICE, (const char *const[]){ "man", "table", NULL },
 	  false, false, "man (write the pages into DIR) or table (JSON)" },
 	{ "DIR", ND_ARG_DIR, NULL, true, false, "where to write the pages" },
 	ND_ARG_END,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_docs_spec = {
 	.usage = "man DIR | table",
 	.description = "Generate the manual pages from the command table, or "
@@ -36,6 +39,7 @@ const struct nd_cmd_spec nd_docs_spec = {
 	.min_args = 1,
 	.max_args = 2,
 };
+/* clang-format on */
 
 /* --- roff --- */
 
@@ -124,8 +128,9 @@ static void roff_header(struct nd_buf *b, const char *name, int section)
 		else
 			nd_buf_addch(b, toupper((unsigned char)*p));
 	}
-	nd_buf_addf(b, "\" \"%d\" \"\" \"nextdeploy %s\" \"nextdeploy manual\"\n"
-		       ".nh\n.ad l\n",
+	nd_buf_addf(b,
+		    "\" \"%d\" \"\" \"nextdeploy %s\" \"nextdeploy manual\"\n"
+		    ".nh\n.ad l\n",
 		    section, ND_VERSION);
 }
 
@@ -229,7 +234,8 @@ static void roff_command_page(struct nd_buf *b, const struct nd_command *cmd,
 	if (spec->description) {
 		roff_text(b, spec->description);
 	} else {
-		nd_buf_addf(b, ".PP\n%c", toupper((unsigned char)cmd->summary[0]));
+		nd_buf_addf(b, ".PP\n%c",
+			    toupper((unsigned char)cmd->summary[0]));
 		roff_adds(b, cmd->summary + 1);
 		nd_buf_adds(b, ".\n");
 	}
@@ -269,8 +275,9 @@ static void roff_command_page(struct nd_buf *b, const struct nd_command *cmd,
 
 				nd_buf_adds(b, "One of:");
 				for (c = a->choices; *c; c++) {
-					nd_buf_adds(b, c == a->choices ? " \\fB" :
-									 ", \\fB");
+					nd_buf_adds(b, c == a->choices ?
+							       " \\fB" :
+							       ", \\fB");
 					roff_adds(b, *c);
 					nd_buf_adds(b, "\\fR");
 				}
@@ -297,8 +304,8 @@ static void roff_command_page(struct nd_buf *b, const struct nd_command *cmd,
 		}
 	}
 	for (s = spec->sections; s && s[0]; s += 2) {
-		if (!strcmp(s[0], "EXIT STATUS") || !strcmp(s[0], "ENVIRONMENT") ||
-		    !strcmp(s[0], "SEE ALSO"))
+		if (!strcmp(s[0], "EXIT STATUS") ||
+		    !strcmp(s[0], "ENVIRONMENT") || !strcmp(s[0], "SEE ALSO"))
 			continue;
 		nd_buf_adds(b, ".SH ");
 		roff_adds(b, s[0]);
@@ -570,8 +577,7 @@ static int write_page(const char *dir, const char *name, int section,
 	return r;
 }
 
-static void man_command(const struct nd_command *cmd, const char *path,
-			void *ud)
+static void man_command(const struct nd_command *cmd, const char *path, void *ud)
 {
 	struct man_ctx *m = ud;
 	struct nd_buf b = ND_BUF_INIT;
@@ -617,8 +623,8 @@ static int write_man(const char *dir)
 static cJSON *opt_json(const struct nd_opt *o)
 {
 	cJSON *j = cJSON_CreateObject();
-	static const char *const types[] = { "end", "bool", "count", "string",
-					     "int", "list" };
+	static const char *const types[] = { "end",    "bool", "count",
+					     "string", "int",  "list" };
 	struct nd_buf label = ND_BUF_INIT;
 
 	if (o->short_name) {
@@ -674,8 +680,10 @@ static void table_command(const struct nd_command *cmd, const char *path,
 	cJSON_AddStringToObject(c, "synopsis", syn.buf);
 	cJSON_AddStringToObject(c, "man", man);
 	flags = cJSON_AddObjectToObject(c, "flags");
-	cJSON_AddBoolToObject(flags, "need_project", cmd->flags & ND_NEED_PROJECT);
-	cJSON_AddBoolToObject(flags, "want_project", cmd->flags & ND_WANT_PROJECT);
+	cJSON_AddBoolToObject(flags, "need_project",
+			      cmd->flags & ND_NEED_PROJECT);
+	cJSON_AddBoolToObject(flags, "want_project",
+			      cmd->flags & ND_WANT_PROJECT);
 	cJSON_AddBoolToObject(flags, "need_engine", cmd->flags & ND_NEED_ENGINE);
 	cJSON_AddBoolToObject(flags, "stop_at_arg", cmd->flags & ND_STOP_AT_ARG);
 	cJSON_AddBoolToObject(flags, "json", cmd->flags & ND_HAS_JSON);
@@ -703,8 +711,9 @@ static void table_command(const struct nd_command *cmd, const char *path,
 	subs = cJSON_AddArrayToObject(c, "subcommands");
 	for (i = 0; spec->subcommands && i < spec->nsubcommands; i++)
 		if (!(spec->subcommands[i].flags & ND_HIDDEN))
-			cJSON_AddItemToArray(subs, cJSON_CreateString(
-						     spec->subcommands[i].name));
+			cJSON_AddItemToArray(
+				subs,
+				cJSON_CreateString(spec->subcommands[i].name));
 	cJSON_AddItemToArray(list, c);
 	nd_buf_release(&syn);
 	free(man);
@@ -721,8 +730,8 @@ static int print_table(void)
 	nd_doc_each_command(table_command, cmds);
 	for (i = 0; i < nd_commands_nr; i++)
 		if (nd_commands[i].flags & ND_HIDDEN)
-			cJSON_AddItemToArray(hidden,
-					     cJSON_CreateString(nd_commands[i].name));
+			cJSON_AddItemToArray(
+				hidden, cJSON_CreateString(nd_commands[i].name));
 	nd_json_print(doc);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+/* clang-format off */
 const struct nd_cmd_spec nd_doctor_spec = {
 	.usage = "[OPTIONS]",
 	.description = "Check what nextdeploy needs and say what is wrong, each "
@@ -30,6 +31,7 @@ const struct nd_cmd_spec nd_doctor_spec = {
 		{ NULL, NULL },
 	},
 };
+/* clang-format on */
 
 enum status { ST_OK, ST_INFO, ST_WARN, ST_FAIL };
 
@@ -117,8 +119,7 @@ static void check_socket(struct report *r, const struct nd_engine *e)
 	    e->socket_path);
 }
 
-static void check_disk(struct report *r, struct nd_engine *e,
-		       const cJSON *info)
+static void check_disk(struct report *r, struct nd_engine *e, const cJSON *info)
 {
 	struct nd_error err = ND_ERROR_INIT;
 	cJSON *df = NULL;
@@ -127,7 +128,8 @@ static void check_disk(struct report *r, struct nd_engine *e,
 
 	if (nd_engine_df(e, &df, &err) == 0) {
 		double layers = nd_json_num(df, "LayersSize", 0), cache = 0;
-		const cJSON *bc = cJSON_GetObjectItemCaseSensitive(df, "BuildCache");
+		const cJSON *bc = cJSON_GetObjectItemCaseSensitive(
+			df, "BuildCache");
 		const cJSON *it;
 		int nimages = cJSON_GetArraySize(
 			cJSON_GetObjectItemCaseSensitive(df, "Images"));
@@ -136,11 +138,11 @@ static void check_disk(struct report *r, struct nd_engine *e,
 			cache += nd_json_num(it, "Size", 0);
 		nd_format_bytes_decimal(a, sizeof(a), layers);
 		nd_format_bytes_decimal(b, sizeof(b), cache);
-		add(r, "disk usage", ST_INFO,
-		    NULL, "%d images using %s, build cache %s", nimages, a, b);
+		add(r, "disk usage", ST_INFO, NULL,
+		    "%d images using %s, build cache %s", nimages, a, b);
 	} else {
-		add(r, "disk usage", ST_WARN, NULL, "cannot read /system/df: %s",
-		    err.msg);
+		add(r, "disk usage", ST_WARN, NULL,
+		    "cannot read /system/df: %s", err.msg);
 	}
 	cJSON_Delete(df);
 	nd_error_release(&err);
@@ -165,8 +167,8 @@ static void check_disk(struct report *r, struct nd_engine *e,
 	}
 }
 
-static void check_image(struct report *r, struct nd_engine *e,
-			const char *what, const char *ref)
+static void check_image(struct report *r, struct nd_engine *e, const char *what,
+			const char *ref)
 {
 	struct nd_error err = ND_ERROR_INIT;
 	cJSON *img = NULL;
@@ -216,8 +218,10 @@ static void check_engine(struct report *r, struct nd_ctx *ctx, int *code)
 		    e->api_version, ND_API_MIN_MAJOR, ND_API_MIN_MINOR,
 		    ND_API_MAX_MAJOR, ND_API_MAX_MINOR);
 	if (nd_engine_version(e, &ver, &err) == 0) {
-		const cJSON *comps = cJSON_GetObjectItemCaseSensitive(ver, "Components");
-		const char *name = nd_json_str(cJSON_GetArrayItem(comps, 0), "Name");
+		const cJSON *comps = cJSON_GetObjectItemCaseSensitive(
+			ver, "Components");
+		const char *name = nd_json_str(cJSON_GetArrayItem(comps, 0),
+					       "Name");
 
 		add(r, "runtime", ST_OK, NULL, "%s %s (%s/%s)",
 		    e->podman ? "Podman" : (name ? name : "Docker Engine"),
@@ -225,8 +229,8 @@ static void check_engine(struct report *r, struct nd_ctx *ctx, int *code)
 		    nd_json_str(ver, "Os") ?: "?",
 		    nd_json_str(ver, "Arch") ?: "?");
 		if (e->podman)
-			add(r, "podman", ST_INFO,
-			    NULL, "Podman: health checks run through exec probes, "
+			add(r, "podman", ST_INFO, NULL,
+			    "Podman: health checks run through exec probes, "
 			    "deploy.target swarm is not available");
 	} else {
 		add(r, "runtime", ST_WARN, NULL, "cannot read /version: %s",
@@ -234,8 +238,10 @@ static void check_engine(struct report *r, struct nd_ctx *ctx, int *code)
 		nd_error_release(&err);
 	}
 	if (nd_engine_info(e, &info, &err) == 0) {
-		const cJSON *warnings = cJSON_GetObjectItemCaseSensitive(info, "Warnings");
-		const cJSON *swarm = cJSON_GetObjectItemCaseSensitive(info, "Swarm");
+		const cJSON *warnings = cJSON_GetObjectItemCaseSensitive(
+			info, "Warnings");
+		const cJSON *swarm = cJSON_GetObjectItemCaseSensitive(info,
+								      "Swarm");
 		const cJSON *w;
 
 		add(r, "storage", ST_OK, NULL,
@@ -246,10 +252,12 @@ static void check_engine(struct report *r, struct nd_ctx *ctx, int *code)
 		    (int)nd_json_num(info, "Containers", 0),
 		    (int)nd_json_num(info, "Images", 0));
 		if (swarm && nd_json_str(swarm, "LocalNodeState"))
-			add(r, "swarm", ST_INFO,
-			    NULL, "swarm %s%s", nd_json_str(swarm, "LocalNodeState"),
-			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(swarm, "ControlAvailable")) ?
-				    " (manager)" : "");
+			add(r, "swarm", ST_INFO, NULL, "swarm %s%s",
+			    nd_json_str(swarm, "LocalNodeState"),
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				    swarm, "ControlAvailable")) ?
+				    " (manager)" :
+				    "");
 		cJSON_ArrayForEach(w, warnings)
 			if (cJSON_IsString(w))
 				add(r, "engine warning", ST_WARN, NULL, "%s",
@@ -265,7 +273,8 @@ static void check_engine(struct report *r, struct nd_ctx *ctx, int *code)
 		if (p->build.base_image)
 			check_image(r, e, "base image", p->build.base_image);
 		if (p->build.runtime_image)
-			check_image(r, e, "runtime image", p->build.runtime_image);
+			check_image(r, e, "runtime image",
+				    p->build.runtime_image);
 		check_image(r, e, "proxy image", nd_project_proxy_image(p));
 	}
 done:
@@ -299,7 +308,8 @@ int cmd_doctor(int argc, const char **argv, struct nd_ctx *ctx)
 						status_name(r.items[i].st));
 			cJSON_AddStringToObject(o, "message", r.items[i].msg);
 			if (r.items[i].hint)
-				cJSON_AddStringToObject(o, "hint", r.items[i].hint);
+				cJSON_AddStringToObject(o, "hint",
+							r.items[i].hint);
 			cJSON_AddItemToArray(arr, o);
 		}
 		cJSON_AddBoolToObject(doc, "ok", code == 0);
@@ -307,9 +317,11 @@ int cmd_doctor(int argc, const char **argv, struct nd_ctx *ctx)
 	} else {
 		for (i = 0; i < r.nr; i++) {
 			const struct finding *f = &r.items[i];
-			static const enum nd_color col[] = { ND_C_GREEN, ND_C_BLUE,
-							     ND_C_YELLOW, ND_C_RED };
-			static const char *const mark[] = { "ok", "--", "!!", "XX" };
+			static const enum nd_color col[] = {
+				ND_C_GREEN, ND_C_BLUE, ND_C_YELLOW, ND_C_RED
+			};
+			static const char *const mark[] = { "ok", "--", "!!",
+							    "XX" };
 
 			printf("%s[%s]%s %-15s ", nd_color(col[f->st]),
 			       mark[f->st], nd_color(ND_C_RESET), f->check);

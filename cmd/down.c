@@ -14,6 +14,7 @@
 static bool opt_volumes;
 static const char *opt_lock_wait;
 
+/* clang-format off */
 static const struct nd_opt down_opts[] = {
 	ND_OPT_BOOL_ROW(0, "volumes", &opt_volumes,
 			"also remove the app's named volumes (deploy.volumes: their data is lost)"),
@@ -22,7 +23,9 @@ static const struct nd_opt down_opts[] = {
 			  "when a deploy of the app holds the lock, wait up to DURATION for it"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const down_sections[] = {
 	"EXIT STATUS",
 	"0 success; 1 something could not be removed (the rest was), or a "
@@ -30,7 +33,9 @@ static const char *const down_sections[] = {
 	"unreachable.",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_down_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -56,6 +61,7 @@ const struct nd_cmd_spec nd_down_spec = {
 	},
 	.sections = down_sections,
 };
+/* clang-format on */
 
 /* An image to make the lock container from: the app's, else none. */
 static char *lock_image(struct nd_engine *e, const char *app)
@@ -66,7 +72,8 @@ static char *lock_image(struct nd_engine *e, const char *app)
 
 	if (nd_app_images_list(e, app, NULL, &list, &err) == 0 &&
 	    cJSON_GetArraySize(list) > 0)
-		id = nd_strdup_or_null(nd_json_str(cJSON_GetArrayItem(list, 0), "Id"));
+		id = nd_strdup_or_null(
+			nd_json_str(cJSON_GetArrayItem(list, 0), "Id"));
 	nd_error_release(&err);
 	cJSON_Delete(list);
 	return id;
@@ -81,8 +88,9 @@ static void on_lock(void *ud, enum nd_lock_event ev,
 	if (ev == ND_LOCK_WAITING)
 		nd_msg_info("waiting for the deploy lock, held by %s", who);
 	else
-		nd_msg_warning("broke a stale deploy lock (its process is gone): %s",
-			       who);
+		nd_msg_warning(
+			"broke a stale deploy lock (its process is gone): %s",
+			who);
 	free(who);
 }
 
@@ -161,15 +169,17 @@ int cmd_down(int argc, const char **argv, struct nd_ctx *ctx)
 		if (nd_volumes_list(ctx->engine, &f, &vols, &err) < 0) {
 			nd_bulk_item(&b, "the volumes", -1, &err);
 		} else {
-			cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(vols, "Volumes")) {
+			cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(
+						      vols, "Volumes")) {
 				const char *name = nd_json_str(c, "Name");
 
 				/* a running build's marker, not the app's data
 				 * (core/marker.h) */
 				if (name && !nd_marker_volume(c))
 					nd_bulk_item(&b, name,
-						     nd_volume_remove(ctx->engine, name,
-								      false, &err),
+						     nd_volume_remove(
+							     ctx->engine, name,
+							     false, &err),
 						     &err);
 			}
 		}

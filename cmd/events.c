@@ -16,6 +16,7 @@ static const char *since_arg;
 static const char *until_arg;
 static bool show_exec;
 
+/* clang-format off */
 static const struct nd_opt events_opts[] = {
 	ND_OPT_STRING_ROW(0, "since", &since_arg, "TIME", ND_ARG_TIME,
 			  "replay events from TIME: RFC 3339, a date, Unix seconds, or a duration ago (10m)"),
@@ -25,7 +26,9 @@ static const struct nd_opt events_opts[] = {
 			"also show exec_create/exec_start/exec_die (health checks cause three per interval)"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const events_sections[] = {
 	"OUTPUT",
 	"One line per event: the time (local, milliseconds), the type "
@@ -55,7 +58,9 @@ static const char *const events_sections[] = {
 	"unreachable; 130 when interrupted (Ctrl-C).",
 	NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_events_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -75,6 +80,7 @@ const struct nd_cmd_spec nd_events_spec = {
 	},
 	.sections = events_sections,
 };
+/* clang-format on */
 
 struct events {
 	const char *app;
@@ -141,8 +147,10 @@ static int parse_time_opt(double *out, const char *opt, const char *value,
 	if (nd_parse_time(value, now, out) == 0)
 		return 0;
 	nd_error_set(err, ND_EUSAGE, "invalid --%s value '%s'", opt, value);
-	nd_error_hint(err, "use RFC 3339 (2026-11-23T10:00:00Z), a date "
-		      "(2026-11-23), Unix seconds, or a duration ago (10m, 1h30m)");
+	nd_error_hint(
+		err,
+		"use RFC 3339 (2026-11-23T10:00:00Z), a date "
+		"(2026-11-23), Unix seconds, or a duration ago (10m, 1h30m)");
 	return ND_EUSAGE;
 }
 
@@ -161,11 +169,11 @@ int cmd_events(int argc, const char **argv, struct nd_ctx *ctx)
 	ND_UNUSED(argv);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-	if (since_arg && parse_time_opt(&q.since, "since", since_arg, now,
-					&err) < 0)
+	if (since_arg &&
+	    parse_time_opt(&q.since, "since", since_arg, now, &err) < 0)
 		goto fail;
-	if (until_arg && parse_time_opt(&q.until, "until", until_arg, now,
-					&err) < 0)
+	if (until_arg &&
+	    parse_time_opt(&q.until, "until", until_arg, now, &err) < 0)
 		goto fail;
 	if (since_arg && until_arg && q.since > q.until) {
 		nd_error_set(&err, ND_EUSAGE,

@@ -20,6 +20,7 @@ static struct nd_strlist env_opts;
 static const char *user, *workdir;
 static long replica_index;
 
+/* clang-format off */
 static const struct nd_opt exec_opts[] = {
 	ND_OPT_BOOL_ROW('i', "interactive", &interactive,
 			"send standard input to the command (its end closes the command's input)"),
@@ -35,7 +36,9 @@ static const struct nd_opt exec_opts[] = {
 		       "with several replicas, run in the N-th (default: 1)"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_arg exec_args[] = {
 	{ "SERVICE", ND_ARG_SERVICE, NULL, true, false,
 	  "the service to run in (default: web, or the only service)" },
@@ -43,7 +46,9 @@ static const struct nd_arg exec_args[] = {
 	  "the command and its arguments, run without a shell" },
 	ND_ARG_END,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_example exec_examples[] = {
 	{ "nextdeploy exec -it sh", "an interactive shell in the web service's container" },
 	{ "nextdeploy exec worker -- ls -la /app", "list a folder in the worker service" },
@@ -52,7 +57,9 @@ static const struct nd_example exec_examples[] = {
 	{ "echo 'select 1;' | nextdeploy exec -i db psql", "feed the command from a pipe" },
 	{ NULL, NULL },
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const exec_sections[] = {
 	"SERVICE OR COMMAND",
 	"Options end at the first argument that is not one: everything after "
@@ -82,7 +89,9 @@ static const char *const exec_sections[] = {
 	"was not found.",
 	NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_exec_spec = {
 	.usage = "[OPTIONS] [SERVICE] [--] COMMAND [ARG...]",
 	.description = "Run a command in a running container of one of the "
@@ -95,6 +104,7 @@ const struct nd_cmd_spec nd_exec_spec = {
 	.examples = exec_examples,
 	.sections = exec_sections,
 };
+/* clang-format on */
 
 /* --- choosing the service and container --- */
 
@@ -206,12 +216,14 @@ static int pick_container(const cJSON *list, const char *app, const char *svc,
 	}
 	if (!newest) {
 		nd_error_set(err, ND_ECONFLICT,
-			     "service '%s' of '%s' has no running container", svc,
-			     app);
+			     "service '%s' of '%s' has no running container",
+			     svc, app);
 		if (stopped)
-			nd_error_hint(err, "'%s' is %s; start it with 'nextdeploy start'",
-				      nd_container_name(stopped),
-				      nd_json_str(stopped, "State") ?: "stopped");
+			nd_error_hint(
+				err,
+				"'%s' is %s; start it with 'nextdeploy start'",
+				nd_container_name(stopped),
+				nd_json_str(stopped, "State") ?: "stopped");
 		return ND_ECONFLICT;
 	}
 	rel = nd_json_label(newest, "nextdeploy.release");
@@ -219,16 +231,18 @@ static int pick_container(const cJSON *list, const char *app, const char *svc,
 	cJSON_ArrayForEach(c, list) {
 		if (!nd_streq(nd_json_label(c, "nextdeploy.service"), svc) ||
 		    !nd_streq(nd_json_str(c, "State"), "running") ||
-		    (rel && !nd_streq(nd_json_label(c, "nextdeploy.release"), rel)))
+		    (rel &&
+		     !nd_streq(nd_json_label(c, "nextdeploy.release"), rel)))
 			continue;
 		cands[n].c = c;
 		cands[n++].replica = replica_of(c, app, svc);
 	}
 	qsort(cands, n, sizeof(*cands), by_replica);
 	if (index < 1 || (size_t)index > n) {
-		r = nd_error_set(err, ND_ENOTFOUND,
-				 "--index %ld is out of range: service '%s' has %zu running container%s",
-				 index, svc, n, n == 1 ? "" : "s");
+		r = nd_error_set(
+			err, ND_ENOTFOUND,
+			"--index %ld is out of range: service '%s' has %zu running container%s",
+			index, svc, n, n == 1 ? "" : "s");
 		goto done;
 	}
 	*id_out = nd_strdup(nd_json_str(cands[index - 1].c, "Id"));
@@ -252,12 +266,13 @@ static int split_args(int argc, const char **argv, const struct nd_strvec *svcs,
 		*svc_out = argv[0];
 		*cmd_at = 2;
 		if (!nd_strvec_contains(svcs, argv[0])) {
-			const char *best = nd_suggest(argv[0],
-						      (const char *const *)svcs->items,
-						      svcs->nr);
+			const char *best = nd_suggest(
+				argv[0], (const char *const *)svcs->items,
+				svcs->nr);
 
 			nd_error_set(err, ND_ENOTFOUND,
-				     "no service '%s' with containers", argv[0]);
+				     "no service '%s' with containers",
+				     argv[0]);
 			if (best)
 				nd_error_hint(err, "did you mean '%s'?", best);
 			return ND_ENOTFOUND;
@@ -272,7 +287,8 @@ static int split_args(int argc, const char **argv, const struct nd_strvec *svcs,
 		nd_error_set(err, ND_EUSAGE, "no command to run%s%s%s",
 			     *svc_out ? " in '" : "", *svc_out ? *svc_out : "",
 			     *svc_out ? "'" : "");
-		nd_error_hint(err, "nextdeploy exec [SERVICE] [--] COMMAND [ARG...]");
+		nd_error_hint(
+			err, "nextdeploy exec [SERVICE] [--] COMMAND [ARG...]");
 		return ND_EUSAGE;
 	}
 	return 0;
@@ -494,8 +510,8 @@ static int run_plain(struct nd_engine *e, const char *exec_id, struct xout *x,
  * *pid_out is the process's PID, 0 when it never started (Docker; Podman
  * says 0 after every exit).
  */
-static int wait_exit_code(struct nd_engine *e, const char *exec_id,
-			  long *code, long *pid_out, struct nd_error *err)
+static int wait_exit_code(struct nd_engine *e, const char *exec_id, long *code,
+			  long *pid_out, struct nd_error *err)
 {
 	char *path = nd_xprintf("/exec/%s/json", exec_id);
 	int i, r = 0;
@@ -508,7 +524,8 @@ static int wait_exit_code(struct nd_engine *e, const char *exec_id,
 		if ((r = nd_engine_get_json(e, path, &res, err)) < 0)
 			break;
 		c = cJSON_GetObjectItemCaseSensitive(res, "ExitCode");
-		running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "Running"));
+		running = cJSON_IsTrue(
+			cJSON_GetObjectItemCaseSensitive(res, "Running"));
 		*pid_out = (long)nd_json_num(res, "Pid", 0);
 		*code = cJSON_IsNumber(c) ? (long)c->valuedouble : -1;
 		cJSON_Delete(res);
@@ -517,8 +534,9 @@ static int wait_exit_code(struct nd_engine *e, const char *exec_id,
 		usleep(10000);
 	}
 	if (r == 0)
-		r = nd_error_set(err, ND_ETIMEOUT,
-				 "the engine did not report the command's exit status");
+		r = nd_error_set(
+			err, ND_ETIMEOUT,
+			"the engine did not report the command's exit status");
 done:
 	free(path);
 	return r;
@@ -540,7 +558,8 @@ static bool not_found(const char *msg)
 static const char *engine_reason(char *msg)
 {
 	static const char *const noise[] = {
-		"OCI runtime exec failed: ", "exec failed: ",
+		"OCI runtime exec failed: ",
+		"exec failed: ",
 		"unable to start container process: ",
 	};
 	size_t i, len;
@@ -590,7 +609,8 @@ int cmd_exec(int argc, const char **argv, struct nd_ctx *ctx)
 	}
 	if (interactive && tty && !isatty(STDIN_FILENO)) {
 		nd_error_set(&err, ND_EUSAGE, "the input is not a terminal");
-		nd_error_hint(&err, "drop -t to feed the command from a pipe or file");
+		nd_error_hint(&err,
+			      "drop -t to feed the command from a pipe or file");
 		goto fail;
 	}
 
@@ -616,9 +636,8 @@ int cmd_exec(int argc, const char **argv, struct nd_ctx *ctx)
 
 		for (int k = cmd_at; k < argc; k++)
 			cmdv[k - cmd_at] = argv[k];
-		r = nd_exec_create(e, id, cmdv,
-				   (const char *const *)envs.items, user,
-				   workdir, tty, interactive, &xid, &err);
+		r = nd_exec_create(e, id, cmdv, (const char *const *)envs.items,
+				   user, workdir, tty, interactive, &xid, &err);
 		free(cmdv);
 	}
 	if (r < 0) {
@@ -629,7 +648,8 @@ int cmd_exec(int argc, const char **argv, struct nd_ctx *ctx)
 	s.exec_id = xid;
 	s.tty = tty;
 	s.size_fd = isatty(STDOUT_FILENO) ? STDOUT_FILENO :
-		    isatty(STDIN_FILENO)  ? STDIN_FILENO : -1;
+		    isatty(STDIN_FILENO)  ? STDIN_FILENO :
+					    -1;
 	if (interactive || tty)
 		r = run_hijacked(e, xid, &x, &s, &err);
 	else
@@ -655,8 +675,9 @@ int cmd_exec(int argc, const char **argv, struct nd_ctx *ctx)
 			nd_buf_rtrim(&x.held);
 			if (code == 126 && not_found(x.held.buf))
 				code = 127;
-			nd_msg_error("cannot run '%s' in '%s': %s", argv[cmd_at],
-				     name, engine_reason(x.held.buf));
+			nd_msg_error("cannot run '%s' in '%s': %s",
+				     argv[cmd_at], name,
+				     engine_reason(x.held.buf));
 		} else {
 			write_fd(&x, STDOUT_FILENO, x.held.buf, x.held.len);
 		}

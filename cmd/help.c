@@ -134,22 +134,24 @@ static void section_title(struct nd_buf *out, const char *title)
 }
 
 static void help_render(struct nd_buf *out, const struct nd_command *cmd,
-		    const char *path)
+			const char *path)
 {
 	const struct nd_cmd_spec *spec;
 	const struct nd_example *ex;
 	const char *const *s;
 
 	if (!cmd) {
-		nd_buf_adds(out,
-			    "usage: nextdeploy [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
-			    "Build an app into an image and deploy it, health-gated and with zero\n"
-			    "downtime, on a Docker or Podman engine.\n\n"
-			    "Commands:\n");
+		nd_buf_adds(
+			out,
+			"usage: nextdeploy [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+			"Build an app into an image and deploy it, health-gated and with zero\n"
+			"downtime, on a Docker or Podman engine.\n\n"
+			"Commands:\n");
 		print_command_list(out, nd_commands, nd_commands_nr);
 		print_opts(out, "Global options", nd_global_opts);
-		nd_buf_adds(out, "\nSee 'nextdeploy help COMMAND' for more on a "
-				 "command, and 'man nextdeploy'.\n");
+		nd_buf_adds(out,
+			    "\nSee 'nextdeploy help COMMAND' for more on a "
+			    "command, and 'man nextdeploy'.\n");
 		return;
 	}
 	spec = cmd->spec;
@@ -229,18 +231,23 @@ void nd_help_usage_error(const struct nd_command *cmd, const char *path)
 	nd_buf_release(&b);
 }
 
+/* clang-format off */
 static const struct nd_arg help_args[] = {
 	{ "COMMAND", ND_ARG_NDCOMMAND, NULL, true, true,
 	  "the command to describe (two words for 'local run')" },
 	ND_ARG_END,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_example help_examples[] = {
 	{ "nextdeploy help build", "show the options of 'build'" },
 	{ "nextdeploy help local run", "describe a two-level command" },
 	{ NULL, NULL },
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_help_spec = {
 	.usage = "[COMMAND]",
 	.description = "Show the overview of commands, or the help of one "
@@ -253,6 +260,7 @@ const struct nd_cmd_spec nd_help_spec = {
 	.max_args = 2,
 	.examples = help_examples,
 };
+/* clang-format on */
 
 static int no_such_command(const char *name, const struct nd_command *table,
 			   size_t n, const char *parent)

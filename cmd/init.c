@@ -11,6 +11,7 @@
 static bool force, to_stdout;
 static const char *name_opt;
 
+/* clang-format off */
 static const struct nd_opt init_opts[] = {
 	ND_OPT_BOOL_ROW(0, "force", &force,
 			"overwrite an existing nextdeploy.yml"),
@@ -20,7 +21,9 @@ static const struct nd_opt init_opts[] = {
 			  "the app name (default: from package.json, Cargo.toml, pyproject.toml, go.mod, else the folder)"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_example init_examples[] = {
 	{ "nextdeploy init", "detect the app here and write nextdeploy.yml" },
 	{ "nextdeploy init --stdout", "show what it would write" },
@@ -28,7 +31,9 @@ static const struct nd_example init_examples[] = {
 	  "write (again) the file of another folder's app" },
 	{ NULL, NULL },
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const init_sections[] = {
 	"FILES",
 	"nextdeploy.yml in the current folder (or -C DIR). It is written only "
@@ -40,7 +45,9 @@ static const char *const init_sections[] = {
 	"manifest (file:line:col).",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_init_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -58,6 +65,7 @@ const struct nd_cmd_spec nd_init_spec = {
 	.examples = init_examples,
 	.sections = init_sections,
 };
+/* clang-format on */
 
 static int write_file(const char *path, const char *text, struct nd_error *err)
 {
@@ -76,7 +84,8 @@ static int write_file(const char *path, const char *text, struct nd_error *err)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			r = nd_error_errno(err, ND_EGENERIC, "cannot write '%s'", tmp);
+			r = nd_error_errno(err, ND_EGENERIC,
+					   "cannot write '%s'", tmp);
 			break;
 		}
 		off += (size_t)n;
@@ -85,9 +94,11 @@ static int write_file(const char *path, const char *text, struct nd_error *err)
 		r = nd_error_errno(err, ND_EGENERIC, "cannot write '%s'", tmp);
 	if (r == 0 && !force && link(tmp, path) < 0) {
 		/* link() fails when the file appeared meanwhile: never clobber */
-		r = errno == EEXIST
-			    ? nd_error_set(err, ND_ECONFLICT, "'%s' exists already", path)
-			    : nd_error_errno(err, ND_EGENERIC, "cannot write '%s'", path);
+		r = errno == EEXIST ?
+			    nd_error_set(err, ND_ECONFLICT,
+					 "'%s' exists already", path) :
+			    nd_error_errno(err, ND_EGENERIC,
+					   "cannot write '%s'", path);
 	} else if (r == 0 && force && rename(tmp, path) < 0) {
 		r = nd_error_errno(err, ND_EGENERIC, "cannot write '%s'", path);
 	}
@@ -110,22 +121,28 @@ int cmd_init(int argc, const char **argv, struct nd_ctx *ctx)
 	ND_UNUSED(ctx);
 	dir = realpath(".", NULL);
 	if (!dir) {
-		nd_error_errno(&err, ND_EGENERIC, "cannot resolve the current folder");
+		nd_error_errno(&err, ND_EGENERIC,
+			       "cannot resolve the current folder");
 		goto fail;
 	}
 	path = nd_xprintf("%s/%s", dir, ND_PROJECT_FILE);
 	if (!to_stdout && !force &&
-	    (!access(ND_PROJECT_FILE, F_OK) || !access("nextdeploy.yaml", F_OK))) {
+	    (!access(ND_PROJECT_FILE, F_OK) ||
+	     !access("nextdeploy.yaml", F_OK))) {
 		nd_error_set(&err, ND_ECONFLICT, "'%s' exists already",
-			     !access(ND_PROJECT_FILE, F_OK) ? ND_PROJECT_FILE
-							    : "nextdeploy.yaml");
-		nd_error_hint(&err, "use --force to replace it, or --stdout to see what init would write");
+			     !access(ND_PROJECT_FILE, F_OK) ?
+				     ND_PROJECT_FILE :
+				     "nextdeploy.yaml");
+		nd_error_hint(
+			&err,
+			"use --force to replace it, or --stdout to see what init would write");
 		goto fail;
 	}
 	if (name_opt && !nd_app_name_valid(name_opt)) {
-		nd_error_set(&err, ND_EUSAGE,
-			     "invalid app name '%s': expected lowercase letters, digits, '_', '.' or '-', starting with a letter or digit",
-			     name_opt);
+		nd_error_set(
+			&err, ND_EUSAGE,
+			"invalid app name '%s': expected lowercase letters, digits, '_', '.' or '-', starting with a letter or digit",
+			name_opt);
 		goto fail;
 	}
 	if (nd_plan_make(&plan, NULL, dir, &err) < 0) {
@@ -163,10 +180,11 @@ int cmd_init(int argc, const char **argv, struct nd_ctx *ctx)
 				nd_error_hint(&err, "use --force to replace it");
 			goto fail;
 		}
-		nd_msg_info("wrote %s: app '%s', %s%s%s, port %d", ND_PROJECT_FILE,
-			    app, plan->kind, plan->language_version ? " " : "",
-			    plan->language_version ? plan->language_version : "",
-			    plan->port);
+		nd_msg_info(
+			"wrote %s: app '%s', %s%s%s, port %d", ND_PROJECT_FILE,
+			app, plan->kind, plan->language_version ? " " : "",
+			plan->language_version ? plan->language_version : "",
+			plan->port);
 		nd_msg_hint("run 'nextdeploy plan' to see the build plan");
 	}
 	goto done;

@@ -22,6 +22,7 @@ static bool opt_no_log_prefix;
 static const char *opt_target, *opt_port, *opt_release;
 static struct nd_strlist opt_build_args = ND_STRLIST_INIT;
 
+/* clang-format off */
 static const struct nd_opt local_run_opts[] = {
 	ND_OPT_STRING_ROW('p', "port", &opt_port, "[IP:]PORT", ND_ARG_TEXT,
 			  "publish the app's port on this host port (0: a free one, the default), on IP (default: 127.0.0.1 for the local engine's socket, else all addresses)"),
@@ -46,7 +47,9 @@ static const struct nd_opt local_run_opts[] = {
 			"do not run the .nextdeploy/hooks/pre-build hook"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const local_run_sections[] = {
 	"WHAT RUNS",
 	"The release's image runs as nd-<app>-local-web, with the image's own "
@@ -111,7 +114,9 @@ static const char *const local_run_sections[] = {
 	"after SIGHUP, also during the build.",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_local_run_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -135,6 +140,7 @@ const struct nd_cmd_spec nd_local_run_spec = {
 	},
 	.sections = local_run_sections,
 };
+/* clang-format on */
 
 /*
  * Output. A thread pumps the attach streams of the containers to our
@@ -171,9 +177,9 @@ struct pump {
 	int width;
 	bool prefix;
 	struct nd_buf out[2]; /* stdout, stderr: whole lines to write */
-	int ctl[2];           /* main -> pump: stop */
-	int ended[2];         /* pump -> main: a stream ended (its index) */
-	int sigfd;            /* seen readable: *wake, then no more watched */
+	int ctl[2];	      /* main -> pump: stop */
+	int ended[2];	      /* pump -> main: a stream ended (its index) */
+	int sigfd;	      /* seen readable: *wake, then no more watched */
 	volatile sig_atomic_t *wake;
 	pthread_t thread;
 	bool running;
@@ -291,7 +297,8 @@ static void *pump_main(void *ud)
 		if (!open)
 			break;
 		for (size_t i = 0; i < pm->n; i++) {
-			fds[nf].fd = pm->s[i].eof ? -1 : nd_hijack_fd(pm->s[i].h);
+			fds[nf].fd = pm->s[i].eof ? -1 :
+						    nd_hijack_fd(pm->s[i].h);
 			fds[nf++].events = POLLIN;
 		}
 		fds[nf].fd = pm->ctl[0];
@@ -335,8 +342,9 @@ static int pump_open(struct pump *pm, struct nd_ctx *ctx,
 		return nd_error_errno(err, ND_EGENERIC, "cannot create a pipe");
 	for (size_t i = 0; i < l->nprocs; i++) {
 		struct stream *s = &pm->s[i];
-		char *path = nd_xprintf("/containers/%s/attach?stream=1&stdout=1&stderr=1",
-					l->procs[i].id);
+		char *path = nd_xprintf(
+			"/containers/%s/attach?stream=1&stdout=1&stderr=1",
+			l->procs[i].id);
 		int r;
 
 		s->pm = pm;
@@ -485,8 +493,9 @@ static int parse_port(const char **ip_out, long *port_out, char **ip_buf)
 	port = strtol(s, &end, 10);
 	if (!*s || *end || errno || port < 0 || port > 65535 ||
 	    (colon && !**ip_out)) {
-		nd_msg_error("invalid --port '%s': expected [IP:]PORT, PORT from 0 to 65535",
-			     opt_port);
+		nd_msg_error(
+			"invalid --port '%s': expected [IP:]PORT, PORT from 0 to 65535",
+			opt_port);
 		return ND_EXIT_USAGE;
 	}
 	*port_out = port;
@@ -517,7 +526,8 @@ static int build_release(struct nd_ctx *ctx, char **release_out)
 		goto done;
 	if (res.nimages > 1 || nd_streq(res.buildpack, "compose")) {
 		nd_msg_error("local run does not run compose projects");
-		nd_msg_hint("run them with docker compose; 'nextdeploy build' built their images");
+		nd_msg_hint(
+			"run them with docker compose; 'nextdeploy build' built their images");
 		code = ND_EXIT_USAGE;
 		goto done;
 	}
@@ -533,7 +543,7 @@ done:
 struct outcome {
 	int code;
 	struct nd_error err; /* reported at the end when set */
-	char *note;          /* said at the end when set */
+	char *note;	     /* said at the end when set */
 };
 
 static void say_probe_output(const struct nd_local *l)
@@ -560,8 +570,9 @@ static void process_ended(struct nd_local *l, bool before_healthy,
 	if (r < 0)
 		return;
 	if (r == 0) {
-		nd_error_set(&out->err, ND_EGENERIC,
-			     "the engine ended the output stream of a running process");
+		nd_error_set(
+			&out->err, ND_EGENERIC,
+			"the engine ended the output stream of a running process");
 	} else if (status < 0) {
 		nd_error_set(&out->err, ND_EGENERIC, "%s was removed",
 			     l->procs[idx].name);
@@ -666,7 +677,8 @@ int cmd_local_run(int argc, const char **argv, struct nd_ctx *ctx)
 		goto done;
 	}
 	if (ctx->project->deploy.target == ND_TARGET_SWARM) {
-		nd_msg_error("local run runs on one engine; 'deploy.target: swarm' is not supported");
+		nd_msg_error(
+			"local run runs on one engine; 'deploy.target: swarm' is not supported");
 		code = ND_EXIT_USAGE;
 		goto done;
 	}
@@ -722,13 +734,15 @@ int cmd_local_run(int argc, const char **argv, struct nd_ctx *ctx)
 	}
 	code = out.code;
 	if (opt_keep) {
-		char *t = nd_xprintf("kept the stopped containers and the network %s",
-				     l->network);
+		char *t = nd_xprintf(
+			"kept the stopped containers and the network %s",
+			l->network);
 
 		ui_note(NULL, ND_V_INFO, t);
 		free(t);
 	} else if (nd_local_remove(l) == 0) {
-		ui_note(NULL, ND_V_DEBUG, "removed the containers and the network");
+		ui_note(NULL, ND_V_DEBUG,
+			"removed the containers and the network");
 	} else if (code == ND_EXIT_OK) {
 		code = ND_EXIT_FAIL; /* the warnings said what is left */
 	}

@@ -19,6 +19,7 @@
 static bool follow, timestamps, no_prefix, show_all;
 static const char *tail_arg, *since_arg, *until_arg;
 
+/* clang-format off */
 static const struct nd_opt logs_opts[] = {
 	ND_OPT_BOOL_ROW('f', "follow", &follow,
 			"keep streaming new output; survives restarts and redeploys (the new release's container is picked up) until Ctrl-C"),
@@ -36,13 +37,17 @@ static const struct nd_opt logs_opts[] = {
 			"also the stopped containers (default: the running ones, or a service's newest release when none runs)"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_arg logs_args[] = {
 	{ "SERVICE", ND_ARG_SERVICE, NULL, true, false,
 	  "only this service's containers (web, proxy, ...); default: all of the project's" },
 	ND_ARG_END,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_example logs_examples[] = {
 	{ "nextdeploy logs", "the output of all the project's containers, each line prefixed by its container" },
 	{ "nextdeploy logs -f web", "follow the web service, across restarts and redeploys, until Ctrl-C" },
@@ -50,7 +55,9 @@ static const struct nd_example logs_examples[] = {
 	{ "nextdeploy logs --json -t web", "JSON lines with container, service, release, stream, line and time" },
 	{ NULL, NULL },
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const logs_sections[] = {
 	"OUTPUT",
 	"A container's standard output goes to standard output and its standard "
@@ -79,7 +86,9 @@ static const char *const logs_sections[] = {
 	"with 0; Ctrl-C or SIGTERM end --follow with 130.",
 	NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_logs_spec = {
 	.usage = "[OPTIONS] [SERVICE]",
 	.description = "Show the output of the project's containers (found by "
@@ -98,6 +107,7 @@ const struct nd_cmd_spec nd_logs_spec = {
 	.examples = logs_examples,
 	.sections = logs_sections,
 };
+/* clang-format on */
 
 /* --- output: one buffered writer per fd (large writes, no stdio) --- */
 
@@ -254,9 +264,12 @@ static void emit_line(struct src *s, int stream, const char *line, size_t len,
 		char *text = nd_strndup(line, len), *json;
 
 		cJSON_AddStringToObject(o, "container", s->name);
-		cJSON_AddStringToObject(o, "service", s->service ? s->service : "");
-		cJSON_AddStringToObject(o, "release", s->release ? s->release : "");
-		cJSON_AddStringToObject(o, "stream", stream ? "stderr" : "stdout");
+		cJSON_AddStringToObject(o, "service",
+					s->service ? s->service : "");
+		cJSON_AddStringToObject(o, "release",
+					s->release ? s->release : "");
+		cJSON_AddStringToObject(o, "stream",
+					stream ? "stderr" : "stdout");
 		cJSON_AddStringToObject(o, "line", text);
 		if (*ts)
 			cJSON_AddStringToObject(o, "time", ts);
@@ -451,8 +464,7 @@ static int src_start(struct src *s, const char *tail, double since)
 	nd_buf_adds(&p, "/containers/");
 	nd_buf_add_urlencoded(&p, s->id);
 	nd_buf_addf(&p, "/logs?stdout=1&stderr=1&follow=%d&timestamps=%d",
-		    follow ? 1 : 0,
-		    timestamps || L->mode == MODE_JSON ? 1 : 0);
+		    follow ? 1 : 0, timestamps || L->mode == MODE_JSON ? 1 : 0);
 	if (tail)
 		nd_buf_addf(&p, "&tail=%s", tail);
 	if (since > 0)
@@ -541,8 +553,10 @@ static void src_from_inspect(struct src *s, const cJSON *c, const char *app)
 
 	nd_str_replace(&s->id, nd_json_str(c, "Id"));
 	nd_str_replace(&s->name, name);
-	nd_str_replace(&s->label, nd_starts_with(name, pfx) && name[strlen(pfx)] ?
-					  name + strlen(pfx) : name);
+	nd_str_replace(&s->label,
+		       nd_starts_with(name, pfx) && name[strlen(pfx)] ?
+			       name + strlen(pfx) :
+			       name);
 	nd_str_replace(&s->service, nd_json_label(cfg, "nextdeploy.service"));
 	nd_str_replace(&s->release, nd_json_label(cfg, "nextdeploy.release"));
 	nd_str_replace(&s->started_at, nd_json_str(state, "StartedAt"));
@@ -621,7 +635,8 @@ static void src_done(struct src *s, CURLcode rc)
 				     s->err.msg);
 		else
 			nd_msg_error("reading the log of '%s': %s", s->name,
-				     *s->errbuf ? s->errbuf : curl_easy_strerror(rc));
+				     *s->errbuf ? s->errbuf :
+						  curl_easy_strerror(rc));
 		L->failed = true;
 		return;
 	}
@@ -659,7 +674,8 @@ static int on_event(cJSON *msg, void *ud)
 	alen = strcspn(action, ":");
 	if (alen != 5 || strncmp(action, "start", 5))
 		return 0;
-	if (!labels_match(L, cJSON_GetObjectItemCaseSensitive(actor, "Attributes")))
+	if (!labels_match(L, cJSON_GetObjectItemCaseSensitive(actor,
+							      "Attributes")))
 		return 0;
 	if (!nd_strvec_contains(&L->pending, id))
 		nd_strvec_push(&L->pending, id);
@@ -734,9 +750,11 @@ static void ev_done(struct logs *L, CURLcode rc)
 		nd_error_set(&err, L->ev_err.code, "%s", L->ev_err.msg);
 	else if (rc != CURLE_OK)
 		nd_error_set(&err, ND_EUNREACHABLE, "%s",
-			     *L->ev_errbuf ? L->ev_errbuf : curl_easy_strerror(rc));
+			     *L->ev_errbuf ? L->ev_errbuf :
+					     curl_easy_strerror(rc));
 	else
-		nd_error_set(&err, ND_EUNREACHABLE, "the engine closed the stream");
+		nd_error_set(&err, ND_EUNREACHABLE,
+			     "the engine closed the stream");
 	nd_error_wrap(&err, "following the events of '%s'", L->app);
 	out_flush_all(L);
 	nd_error_print(&err);
@@ -801,7 +819,8 @@ static bool is_live(const cJSON *c)
 
 static int by_service_then_name(const void *a, const void *b)
 {
-	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	const cJSON *x = *(const cJSON *const *)a,
+		    *y = *(const cJSON *const *)b;
 	const char *sx = nd_json_label(x, "nextdeploy.service");
 	const char *sy = nd_json_label(y, "nextdeploy.service");
 	int r = strcmp(sx ? sx : "", sy ? sy : "");
@@ -829,7 +848,8 @@ static size_t select_containers(const cJSON *list, const cJSON **sel)
 			continue;
 		}
 		cJSON_ArrayForEach(d, list) {
-			if (!nd_streq(nd_json_label(d, "nextdeploy.service"), svc) &&
+			if (!nd_streq(nd_json_label(d, "nextdeploy.service"),
+				      svc) &&
 			    (svc || nd_json_label(d, "nextdeploy.service")))
 				continue;
 			if (is_live(d))
@@ -842,7 +862,8 @@ static size_t select_containers(const cJSON *list, const cJSON **sel)
 			continue; /* the service runs: only its running ones */
 		rel = nd_json_label(newest, "nextdeploy.release");
 		if (newest == c ||
-		    (rel && nd_streq(nd_json_label(c, "nextdeploy.release"), rel)))
+		    (rel &&
+		     nd_streq(nd_json_label(c, "nextdeploy.release"), rel)))
 			sel[n++] = c;
 	}
 	qsort(sel, n, sizeof(*sel), by_service_then_name);
@@ -908,8 +929,10 @@ bad_tail:
 bad_time_since:
 	nd_error_set(err, ND_EUSAGE, "invalid --since value '%s'", since_arg);
 time_hint:
-	nd_error_hint(err, "use RFC 3339 (2026-11-23T10:00:00Z), a date "
-		      "(2026-11-23), Unix seconds, or a duration ago (10m, 1h30m)");
+	nd_error_hint(
+		err,
+		"use RFC 3339 (2026-11-23T10:00:00Z), a date "
+		"(2026-11-23), Unix seconds, or a duration ago (10m, 1h30m)");
 	return ND_EUSAGE;
 }
 
@@ -1009,7 +1032,8 @@ int cmd_logs(int argc, const char **argv, struct nd_ctx *ctx)
 	else
 		L.mode = MODE_RAW;
 	L.prefix = L.mode == MODE_LINES && !no_prefix;
-	L.strip_ts = L.mode == MODE_JSON || (L.mode == MODE_LINES && timestamps);
+	L.strip_ts = L.mode == MODE_JSON ||
+		     (L.mode == MODE_LINES && timestamps);
 
 	L.m = curl_multi_init();
 	for (i = 0; i < nsel; i++) {
@@ -1030,7 +1054,9 @@ int cmd_logs(int argc, const char **argv, struct nd_ctx *ctx)
 		}
 		s = src_add(&L, c);
 		cJSON_Delete(c);
-		if (src_start(s, tail_arg && strcmp(tail_arg, "all") ? tail_arg : NULL,
+		if (src_start(s,
+			      tail_arg && strcmp(tail_arg, "all") ? tail_arg :
+								    NULL,
 			      L.since) < 0) {
 			nd_error_set(&err, ND_EGENERIC, "%s", s->err.msg);
 			goto fail;

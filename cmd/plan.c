@@ -9,12 +9,15 @@
 
 static bool only_dockerfile;
 
+/* clang-format off */
 static const struct nd_opt plan_opts[] = {
 	ND_OPT_BOOL_ROW(0, "dockerfile", &only_dockerfile,
 			"print only the synthesized Dockerfile (nothing for the app's own Dockerfile or compose)"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_example plan_examples[] = {
 	{ "nextdeploy plan", "the decisions, the file behind each, and the Dockerfile" },
 	{ "nextdeploy plan --json", "the same as one JSON document, for scripts and CI" },
@@ -22,7 +25,9 @@ static const struct nd_example plan_examples[] = {
 	  "keep the synthesized Dockerfile to edit it (then buildpack: dockerfile)" },
 	{ NULL, NULL },
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const plan_sections[] = {
 	"DETECTION",
 	"With build.buildpack: auto (the default) the first rule that matches "
@@ -119,7 +124,9 @@ static const char *const plan_sections[] = {
 	"cannot be read; 2 a project or source file error (file:line:col).",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_plan_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -138,11 +145,12 @@ const struct nd_cmd_spec nd_plan_spec = {
 	.examples = plan_examples,
 	.sections = plan_sections,
 };
+/* clang-format on */
 
 static void row(struct nd_table *t, const struct nd_plan_reason *r)
 {
-	char *by = r->key ? nd_xprintf("%s (%s)", r->file, r->key)
-			  : nd_strdup(r->file ? r->file : "default");
+	char *by = r->key ? nd_xprintf("%s (%s)", r->file, r->key) :
+			    nd_strdup(r->file ? r->file : "default");
 
 	nd_table_row(t, r->what, r->value, by, NULL);
 	free(by);
@@ -190,12 +198,15 @@ static void print_human(const struct nd_plan *plan)
 		nd_table_columns(&t, "SERVICE", "BUILD", "IMAGE", "PORT", NULL);
 		for (i = 0; i < plan->nservices; i++) {
 			const struct nd_plan_service *s = &plan->services[i];
-			char *build = s->context ? nd_xprintf("%s/%s", s->context, s->dockerfile)
-						 : nd_strdup("-");
+			char *build = s->context ?
+					      nd_xprintf("%s/%s", s->context,
+							 s->dockerfile) :
+					      nd_strdup("-");
 			char port[16];
 
 			snprintf(port, sizeof(port), "%d", s->port);
-			nd_table_row(&t, s->name, build, s->image ? s->image : "-",
+			nd_table_row(&t, s->name, build,
+				     s->image ? s->image : "-",
 				     s->port ? port : "-", NULL);
 			free(build);
 		}
@@ -238,9 +249,10 @@ int cmd_plan(int argc, const char **argv, struct nd_ctx *ctx)
 		if (plan->dockerfile)
 			fputs(plan->dockerfile, stdout);
 		else
-			nd_msg_info("no synthesized Dockerfile: the plan uses %s",
-				    plan->dockerfile_path ? plan->dockerfile_path
-							  : "a compose file");
+			nd_msg_info(
+				"no synthesized Dockerfile: the plan uses %s",
+				plan->dockerfile_path ? plan->dockerfile_path :
+							"a compose file");
 	} else if (nd_out.json) {
 		nd_json_print(nd_plan_json(plan));
 	} else {

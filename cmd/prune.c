@@ -21,6 +21,7 @@ static const char *min_age_arg = "1h";
 static bool with_volumes;
 static bool dry_run;
 
+/* clang-format off */
 static const struct nd_opt prune_opts[] = {
 	ND_OPT_INT_ROW(0, "keep", &keep_n, "N",
 		       "release images to keep per app, newest first (default 3; the live release is kept besides)"),
@@ -36,7 +37,9 @@ static const struct nd_opt prune_opts[] = {
 			"list what would be removed, remove nothing"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const prune_sections[] = {
 	"WHAT IS REMOVED",
 	"Only objects with the labels nextdeploy.managed=true and "
@@ -133,7 +136,9 @@ static const char *const prune_sections[] = {
 	"marker first).",
 	NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_prune_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -158,12 +163,13 @@ const struct nd_cmd_spec nd_prune_spec = {
 	},
 	.sections = prune_sections,
 };
+/* clang-format on */
 
 struct prune {
 	struct nd_engine *e;
 	struct nd_filters f; /* managed=true (+ app): every listing of ours */
 	struct nd_prune_opts o;
-	struct nd_marker mine;     /* this prune's marker (core/marker.h) */
+	struct nd_marker mine;	   /* this prune's marker (core/marker.h) */
 	struct nd_strvec building; /* apps with a live build marker, or "*" */
 	cJSON *out_removed, *out_kept, *out_failed, *out_builds;
 	struct nd_table t;
@@ -180,15 +186,16 @@ static char *short_id(const char *id)
 }
 
 /* GET path (+ filters) as JSON. */
-static int list(struct prune *pr, const char *path, bool filtered,
-		cJSON **out, struct nd_error *err)
+static int list(struct prune *pr, const char *path, bool filtered, cJSON **out,
+		struct nd_error *err)
 {
 	struct nd_buf b = ND_BUF_INIT;
 	int r;
 
 	nd_buf_adds(&b, path);
 	if (filtered)
-		nd_filters_append_query(&pr->f, &b, strchr(path, '?') ? '&' : '?');
+		nd_filters_append_query(&pr->f, &b,
+					strchr(path, '?') ? '&' : '?');
 	r = nd_engine_get_json(pr->e, b.buf, out, err);
 	nd_buf_release(&b);
 	return r;
@@ -219,8 +226,8 @@ static cJSON *item_json(const struct nd_prune_item *it, bool removed)
 		else
 			cJSON_AddNullToObject(o, "size");
 		for (i = 0; i < it->refs.nr; i++)
-			cJSON_AddItemToArray(tags,
-					     cJSON_CreateString(it->refs.items[i]));
+			cJSON_AddItemToArray(
+				tags, cJSON_CreateString(it->refs.items[i]));
 	}
 	return o;
 }
@@ -367,8 +374,7 @@ static void execute(struct prune *pr, const struct nd_prune_plan *plan)
 		const struct nd_prune_item *it = &plan->keep[i];
 
 		if (nd_out.json)
-			cJSON_AddItemToArray(pr->out_kept,
-					     item_json(it, false));
+			cJSON_AddItemToArray(pr->out_kept, item_json(it, false));
 		else
 			nd_msg_debug("keeping %s %s%s%s (%s)",
 				     nd_prune_kind_name(it->kind), it->name,
@@ -389,8 +395,8 @@ static int containers_phase(struct prune *pr, struct nd_strvec *gone,
 	size_t i;
 	int r;
 
-	if ((r = list(pr, "/containers/json?all=1&size=1", true, &sized,
-		      err)) < 0)
+	if ((r = list(pr, "/containers/json?all=1&size=1", true, &sized, err)) <
+	    0)
 		goto done;
 	/* only labeled containers can be candidates: the sized list is it */
 	in.containers = sized;
@@ -419,8 +425,8 @@ static int rest_phase(struct prune *pr, const struct nd_strvec *gone,
 
 	/* every container and image on the engine, only to see what is
 	 * in use; the candidates come from the labeled listings */
-	if ((r = list(pr, "/containers/json?all=1", false, &containers,
-		      err)) < 0 ||
+	if ((r = list(pr, "/containers/json?all=1", false, &containers, err)) <
+		    0 ||
 	    (r = list(pr, "/images/json", true, &images, err)) < 0 ||
 	    (r = list(pr, "/images/json?all=1", false, &all_images, err)) < 0 ||
 	    (r = list(pr, "/networks", true, &networks, err)) < 0)
@@ -481,8 +487,9 @@ static void builds_phase(struct prune *pr)
 	size_t i;
 
 	if (nd_markers_list(&l, pr->e, &pr->mine, &err) < 0) {
-		nd_msg_warning("cannot look for running builds (%s): no image is removed this time",
-			       err.msg);
+		nd_msg_warning(
+			"cannot look for running builds (%s): no image is removed this time",
+			err.msg);
 		nd_strvec_push(&pr->building, "*");
 		nd_error_release(&err);
 		return;
@@ -500,8 +507,9 @@ static void builds_phase(struct prune *pr)
 
 			if (!nd_strvec_contains(&pr->building, m->app))
 				nd_strvec_push(&pr->building, m->app);
-			nd_msg_info("a build of '%s' is running (%s): its images are kept",
-				    m->app, who);
+			nd_msg_info(
+				"a build of '%s' is running (%s): its images are kept",
+				m->app, who);
 			if (pr->out_builds) {
 				cJSON *o = cJSON_CreateObject();
 
@@ -509,8 +517,10 @@ static void builds_phase(struct prune *pr)
 				cJSON_AddStringToObject(o, "marker", m->name);
 				cJSON_AddStringToObject(o, "host",
 							m->host ? m->host : "");
-				cJSON_AddNumberToObject(o, "pid", (double)m->pid);
-				cJSON_AddNumberToObject(o, "started", m->started);
+				cJSON_AddNumberToObject(o, "pid",
+							(double)m->pid);
+				cJSON_AddNumberToObject(o, "started",
+							m->started);
 				cJSON_AddItemToArray(pr->out_builds, o);
 			}
 			free(who);
@@ -518,8 +528,9 @@ static void builds_phase(struct prune *pr)
 		}
 		if (!m->stale)
 			continue; /* another prune: nothing to do with us */
-		stale.remove = nd_realloc(stale.remove, (stale.nremove + 1) *
-						       sizeof(*stale.remove));
+		stale.remove = nd_realloc(stale.remove,
+					  (stale.nremove + 1) *
+						  sizeof(*stale.remove));
 		it = &stale.remove[stale.nremove++];
 		memset(it, 0, sizeof(*it));
 		it->kind = ND_PRUNE_VOLUME;
@@ -527,7 +538,8 @@ static void builds_phase(struct prune *pr)
 		it->name = nd_strdup(m->name);
 		it->app = nd_strdup(m->app);
 		it->reason = nd_xprintf("stale %s marker (%s)",
-					m->kind == ND_MARKER_BUILD ? "build" : "prune",
+					m->kind == ND_MARKER_BUILD ? "build" :
+								     "prune",
 					m->stale);
 		it->size = 0;
 		it->created = m->started;
@@ -547,15 +559,18 @@ static int parse_args(struct prune *pr, struct nd_error *err)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 	if (keep_n < 0)
-		return nd_error_set(err, ND_EUSAGE,
-				    "--keep expects a number of releases (0 or more), got %ld",
-				    keep_n);
+		return nd_error_set(
+			err, ND_EUSAGE,
+			"--keep expects a number of releases (0 or more), got %ld",
+			keep_n);
 	pr->o.keep = keep_n;
 	if (until_arg && nd_parse_time(until_arg, now, &pr->o.until) < 0) {
 		nd_error_set(err, ND_EUSAGE, "invalid --until value '%s'",
 			     until_arg);
-		nd_error_hint(err, "use RFC 3339 (2026-11-23T10:00:00Z), a date "
-			      "(2026-11-23), Unix seconds, or a duration ago (24h)");
+		nd_error_hint(
+			err,
+			"use RFC 3339 (2026-11-23T10:00:00Z), a date "
+			"(2026-11-23), Unix seconds, or a duration ago (24h)");
 		return ND_EUSAGE;
 	}
 	if (until_arg && pr->o.until <= 0)
@@ -615,10 +630,11 @@ int cmd_prune(int argc, const char **argv, struct nd_ctx *ctx)
 		nd_signals_install(ND_SIG_DIE);
 		nd_signals_defer_begin();
 		deferred = true;
-		if (nd_marker_create(&pr.mine, pr.e, ND_MARKER_PRUNE,
-				     pr.o.app, &merr) < 0) {
-			nd_msg_warning("cannot mark the prune on the engine (%s): no image is removed this time",
-				       merr.msg);
+		if (nd_marker_create(&pr.mine, pr.e, ND_MARKER_PRUNE, pr.o.app,
+				     &merr) < 0) {
+			nd_msg_warning(
+				"cannot mark the prune on the engine (%s): no image is removed this time",
+				merr.msg);
 			nd_strvec_push(&pr.building, "*");
 			nd_error_release(&merr);
 		}
@@ -626,8 +642,8 @@ int cmd_prune(int argc, const char **argv, struct nd_ctx *ctx)
 	builds_phase(&pr);
 	if (containers_phase(&pr, &gone, &err) < 0 ||
 	    (!nd_signal_caught() && rest_phase(&pr, &gone, &err) < 0)) {
-		nd_error_wrap(&err, "pruning %s", prune_all ? "every app" :
-				    pr.o.app);
+		nd_error_wrap(&err, "pruning %s",
+			      prune_all ? "every app" : pr.o.app);
 		goto fail;
 	}
 	if (nd_signal_caught())

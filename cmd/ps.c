@@ -10,18 +10,23 @@
 
 static bool show_all;
 
+/* clang-format off */
 static const struct nd_opt ps_opts[] = {
 	ND_OPT_BOOL_ROW('a', "all", &show_all,
 			"also list stopped containers (failed releases kept for inspection, stopped services)"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_arg ps_args[] = {
 	{ "SERVICE", ND_ARG_SERVICE, NULL, true, false,
 	  "only this service's containers (web, proxy, ...)" },
 	ND_ARG_END,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_ps_spec = {
 	.usage = "[OPTIONS] [SERVICE]",
 	.description = "List the project's containers, found by their "
@@ -41,6 +46,7 @@ const struct nd_cmd_spec nd_ps_spec = {
 		{ NULL, NULL },
 	},
 };
+/* clang-format on */
 
 /* Docker's Status text carries the health: "Up 3 minutes (healthy)". */
 static const char *health_of(const cJSON *c)
@@ -146,11 +152,15 @@ int cmd_ps(int argc, const char **argv, struct nd_ctx *ctx)
 
 			cJSON_AddStringToObject(o, "id", id);
 			cJSON_AddStringToObject(o, "name", nd_container_name(c));
-			cJSON_AddStringToObject(o, "service", service ? service : "");
-			cJSON_AddStringToObject(o, "release", release ? release : "");
-			cJSON_AddStringToObject(o, "image", nd_json_str(c, "Image") ?: "");
+			cJSON_AddStringToObject(o, "service",
+						service ? service : "");
+			cJSON_AddStringToObject(o, "release",
+						release ? release : "");
+			cJSON_AddStringToObject(o, "image",
+						nd_json_str(c, "Image") ?: "");
 			cJSON_AddStringToObject(o, "state", state ? state : "");
-			cJSON_AddStringToObject(o, "status", nd_json_str(c, "Status") ?: "");
+			cJSON_AddStringToObject(o, "status",
+						nd_json_str(c, "Status") ?: "");
 			cJSON_AddStringToObject(o, "health", health_of(c));
 			ports_text(&ports, c, pj);
 			cJSON_AddItemToObject(o, "ports", pj);
@@ -160,7 +170,8 @@ int cmd_ps(int argc, const char **argv, struct nd_ctx *ctx)
 			cJSON_AddItemToArray(out, o);
 		} else {
 			ports_text(&ports, c, NULL);
-			nd_format_ago(age, sizeof(age), difftime(now, (time_t)created));
+			nd_format_ago(age, sizeof(age),
+				      difftime(now, (time_t)created));
 			nd_table_row(&t, nd_container_name(c),
 				     service ? service : "-",
 				     release ? release : "-",
@@ -183,10 +194,12 @@ int cmd_ps(int argc, const char **argv, struct nd_ctx *ctx)
 	} else if (!nd_out.quiet) {
 		nd_table_print(&t, stdout);
 		if (!t.nrows && nd_out.tty_err)
-			nd_msg_info("no %scontainers for '%s'%s",
-				    show_all ? "" : "running ",
-				    ctx->project->app,
-				    show_all ? "" : " (use --all to include stopped ones)");
+			nd_msg_info(
+				"no %scontainers for '%s'%s",
+				show_all ? "" : "running ", ctx->project->app,
+				show_all ?
+					"" :
+					" (use --all to include stopped ones)");
 	}
 done:
 	cJSON_Delete(list);

@@ -11,6 +11,7 @@
 static const char *opt_registry;
 static struct nd_strlist opt_services = ND_STRLIST_INIT;
 
+/* clang-format off */
 static const struct nd_opt pull_opts[] = {
 	ND_OPT_STRING_ROW(0, "registry", &opt_registry, "HOST[:PORT][/PATH]",
 			  ND_ARG_TEXT,
@@ -19,13 +20,17 @@ static const struct nd_opt pull_opts[] = {
 			"a compose app: pull the image of this service (<image.name>-NAME)"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_arg pull_args[] = {
 	{ "RELEASE", ND_ARG_TEXT, NULL, true, false,
 	  "the release tag to pull (default: image.tag when it is set, else latest)" },
 	ND_ARG_END,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const pull_sections[] = {
 	"RELEASES",
 	"'nextdeploy push' publishes a release as <registry>/<image.name>:"
@@ -64,7 +69,9 @@ static const char *const pull_sections[] = {
 	"CI: plain progress lines.",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_pull_spec = {
 	.usage = "[OPTIONS] [RELEASE]",
 	.description =
@@ -93,6 +100,7 @@ const struct nd_cmd_spec nd_pull_spec = {
 	},
 	.sections = pull_sections,
 };
+/* clang-format on */
 
 struct pulled {
 	char *repo;
@@ -155,19 +163,23 @@ static int inspect_pulled(struct nd_engine *e, const struct nd_project *proj,
 		const cJSON *d;
 		size_t rl = strlen(p->repo);
 
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(img, "RepoDigests"))
-			if (cJSON_IsString(d) && !strncmp(d->valuestring, p->repo, rl) &&
+		cJSON_ArrayForEach(
+			d, cJSON_GetObjectItemCaseSensitive(img, "RepoDigests"))
+			if (cJSON_IsString(d) &&
+			    !strncmp(d->valuestring, p->repo, rl) &&
 			    d->valuestring[rl] == '@') {
-				p->res.digest = nd_strdup(d->valuestring + rl + 1);
+				p->res.digest = nd_strdup(d->valuestring + rl +
+							  1);
 				break;
 			}
 	}
 	app = nd_json_label(cfg, "nextdeploy.app");
 	rel = nd_json_label(cfg, "nextdeploy.release");
 	if (!nd_streq(app, proj->app)) {
-		nd_msg_warning("'%s' is not an image of '%s' (its nextdeploy.app label is %s%s%s): 'nextdeploy run' will not deploy it",
-			       ref, proj->app, app ? "'" : "", app ? app : "missing",
-			       app ? "'" : "");
+		nd_msg_warning(
+			"'%s' is not an image of '%s' (its nextdeploy.app label is %s%s%s): 'nextdeploy run' will not deploy it",
+			ref, proj->app, app ? "'" : "", app ? app : "missing",
+			app ? "'" : "");
 		goto done;
 	}
 	if (rel && nd_image_tag_valid(rel)) {
@@ -195,7 +207,8 @@ int cmd_pull(int argc, const char **argv, struct nd_ctx *ctx)
 
 	tag = argc == 1 ? argv[0] :
 	      proj->image.tag && strcmp(proj->image.tag, "auto") ?
-			  proj->image.tag : "latest";
+			  proj->image.tag :
+			  "latest";
 	if (!nd_image_tag_valid(tag)) {
 		nd_msg_error("invalid release '%s'", tag);
 		code = ND_EXIT_USAGE;
@@ -232,19 +245,22 @@ int cmd_pull(int argc, const char **argv, struct nd_ctx *ctx)
 		nd_xfer_progress_done(&x);
 		if (r < 0) {
 			free(missing);
-			missing = nd_xprintf("is '%s:%s' in the registry? it is published with 'nextdeploy push %s'",
-					     p->repo, tag,
-					     strcmp(tag, "latest") ? tag : "--latest");
+			missing = nd_xprintf(
+				"is '%s:%s' in the registry? it is published with 'nextdeploy push %s'",
+				p->repo, tag,
+				strcmp(tag, "latest") ? tag : "--latest");
 			nd_xfer_hint(&err, &x, missing);
 			goto fail;
 		}
 		p->up_to_date = p->res.status &&
-				nd_starts_with(p->res.status, "Image is up to date");
+				nd_starts_with(p->res.status,
+					       "Image is up to date");
 		if (inspect_pulled(ctx->engine, proj, p, tag, &err) < 0)
 			goto fail;
 		if (p->release && strcmp(p->release, tag))
 			nd_msg_info("pulled %s:%s (release %s)%s", p->repo, tag,
-				    p->release, p->up_to_date ? ", up to date" : "");
+				    p->release,
+				    p->up_to_date ? ", up to date" : "");
 		else
 			nd_msg_info("pulled %s:%s%s", p->repo, tag,
 				    p->up_to_date ? " (up to date)" : "");

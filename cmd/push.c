@@ -13,6 +13,7 @@
 static const char *opt_registry;
 static bool opt_latest;
 
+/* clang-format off */
 static const struct nd_opt push_opts[] = {
 	ND_OPT_STRING_ROW(0, "registry", &opt_registry, "HOST[:PORT][/PATH]",
 			  ND_ARG_TEXT,
@@ -21,13 +22,17 @@ static const struct nd_opt push_opts[] = {
 			"also push the release as the tag latest (what 'nextdeploy pull' fetches by default)"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_arg push_args[] = {
 	{ "RELEASE", ND_ARG_RELEASE, NULL, true, false,
 	  "the release to push (default: the newest, the one 'nextdeploy run' would deploy)" },
 	ND_ARG_END,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const push_sections[] = {
 	"IMAGE NAMES",
 	"The release's image (labeled nextdeploy.app=<app> and "
@@ -72,7 +77,9 @@ static const char *const push_sections[] = {
 	"CI: plain progress lines.",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_push_spec = {
 	.usage = "[OPTIONS] [RELEASE]",
 	.description =
@@ -101,12 +108,13 @@ const struct nd_cmd_spec nd_push_spec = {
 	},
 	.sections = push_sections,
 };
+/* clang-format on */
 
 /* One image of the release and where it goes. */
 struct item {
 	char *service;
 	char *image_id;
-	char *repo;     /* <registry>/<name>[-<service>] */
+	char *repo; /* <registry>/<name>[-<service>] */
 	struct nd_transfer_result res;
 };
 
@@ -119,14 +127,16 @@ static const char *name_suffix(const cJSON *img, const char *name,
 	const char *plain = NULL;
 
 	snprintf(buf, n, "-%s", service);
-	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(img, "RepoTags")) {
+	cJSON_ArrayForEach(t,
+			   cJSON_GetObjectItemCaseSensitive(img, "RepoTags")) {
 		const char *s = cJSON_IsString(t) ? t->valuestring : "";
 		const char *slash = strrchr(s, '/');
 		const char *colon = strrchr(s, ':');
 		char *repo, *want;
 		size_t rl, wl;
 
-		if (!colon || (slash && colon < slash) || strcmp(colon + 1, release))
+		if (!colon || (slash && colon < slash) ||
+		    strcmp(colon + 1, release))
 			continue;
 		repo = nd_strndup(s, (size_t)(colon - s));
 		rl = strlen(repo);
@@ -151,9 +161,9 @@ static const char *name_suffix(const cJSON *img, const char *name,
 }
 
 /* The newest image of each service of the release. */
-static int release_items(struct item **out, size_t *nout,
-			 struct nd_engine *e, const struct nd_project *p,
-			 const char *release, struct nd_error *err)
+static int release_items(struct item **out, size_t *nout, struct nd_engine *e,
+			 const struct nd_project *p, const char *release,
+			 struct nd_error *err)
 {
 	cJSON *list = NULL;
 	const cJSON *img;
@@ -189,13 +199,16 @@ static int release_items(struct item **out, size_t *nout,
 		r = nd_error_set(err, ND_ENOTFOUND,
 				 "'%s' has no release '%s' on the engine",
 				 p->app, release);
-		nd_error_hint(err, "see 'nextdeploy releases', or build it with 'nextdeploy build --tag %s'",
-			      release);
+		nd_error_hint(
+			err,
+			"see 'nextdeploy releases', or build it with 'nextdeploy build --tag %s'",
+			release);
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
 		char buf[256];
-		const char *suffix = name_suffix(best[i], nd_project_image_name(p),
+		const char *suffix = name_suffix(best[i],
+						 nd_project_image_name(p),
 						 release, items[i].service, buf,
 						 sizeof(buf));
 
@@ -209,7 +222,8 @@ static int release_items(struct item **out, size_t *nout,
 		for (size_t j = i; j > 0; j--) {
 			bool swap = strcmp(items[j].service, "web") == 0 ||
 				    (strcmp(items[j - 1].service, "web") &&
-				     strcmp(items[j].service, items[j - 1].service) < 0);
+				     strcmp(items[j].service,
+					    items[j - 1].service) < 0);
 			struct item tmp;
 
 			if (!swap)
@@ -245,7 +259,8 @@ static int newest_release(char **out, struct nd_engine *e, const char *app,
 		return r;
 	if (!n) {
 		r = nd_error_set(err, ND_ENOTFOUND,
-				 "'%s' has no release on the engine to push", app);
+				 "'%s' has no release on the engine to push",
+				 app);
 		nd_error_hint(err, "build one with 'nextdeploy build'");
 	} else {
 		*out = nd_strdup(list[0].release);
@@ -289,7 +304,8 @@ static void print_json(const char *release, const char *registry,
 		cJSON_AddStringToObject(im, "repository", items[i].repo);
 		cJSON_AddStringToObject(im, "tag", release);
 		if (items[i].res.digest)
-			cJSON_AddStringToObject(im, "digest", items[i].res.digest);
+			cJSON_AddStringToObject(im, "digest",
+						items[i].res.digest);
 		else
 			cJSON_AddNullToObject(im, "digest");
 		cJSON_AddNumberToObject(im, "size", items[i].res.size);
@@ -353,7 +369,8 @@ int cmd_push(int argc, const char **argv, struct nd_ctx *ctx)
 			goto fail;
 		if (opt_latest) {
 			struct nd_transfer_result lr = { 0 };
-			int r = push_one(ctx->engine, &x, it, "latest", &lr, &err);
+			int r = push_one(ctx->engine, &x, it, "latest", &lr,
+					 &err);
 			nd_transfer_result_release(&lr);
 			if (r < 0)
 				goto fail;

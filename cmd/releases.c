@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <time.h>
 
+/* clang-format off */
 static const char *const releases_sections[] = {
 	"STATUS",
 	"live: the release the app's proxy serves; stopped: the live "
@@ -20,7 +21,9 @@ static const char *const releases_sections[] = {
 	"unreachable.",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_releases_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -41,6 +44,7 @@ const struct nd_cmd_spec nd_releases_spec = {
 	},
 	.sections = releases_sections,
 };
+/* clang-format on */
 
 int cmd_releases(int argc, const char **argv, struct nd_ctx *ctx)
 {
@@ -107,8 +111,9 @@ int cmd_releases(int argc, const char **argv, struct nd_ctx *ctx)
 	}
 	nd_table_print(&t, stdout);
 	if (!n)
-		nd_msg_info("'%s' has no releases on the engine (build one with 'nextdeploy build')",
-			    ctx->project->app);
+		nd_msg_info(
+			"'%s' has no releases on the engine (build one with 'nextdeploy build')",
+			ctx->project->app);
 done:
 	nd_table_release(&t);
 	nd_releases_free(list, n);

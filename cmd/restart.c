@@ -3,6 +3,7 @@
 #include "cmd/cmd.h"
 #include "cmd/deploy_common.h"
 
+/* clang-format off */
 static const char *const restart_sections[] = {
 	"EXIT STATUS",
 	"0 success; 1 a container could not be restarted (the others were), "
@@ -10,7 +11,9 @@ static const char *const restart_sections[] = {
 	"engine unreachable.",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_restart_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -29,6 +32,7 @@ const struct nd_cmd_spec nd_restart_spec = {
 	},
 	.sections = restart_sections,
 };
+/* clang-format on */
 
 int cmd_restart(int argc, const char **argv, struct nd_ctx *ctx)
 {

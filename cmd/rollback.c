@@ -8,6 +8,7 @@
 static const char *opt_lock_wait;
 static bool opt_break_lock;
 
+/* clang-format off */
 static const struct nd_opt rollback_opts[] = {
 	ND_OPT_STRING_ROW(0, "lock-wait", &opt_lock_wait, "DURATION",
 			  ND_ARG_DURATION,
@@ -16,13 +17,17 @@ static const struct nd_opt rollback_opts[] = {
 			"remove the app's deploy lock first, whoever holds it (after a crashed deploy)"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_arg rollback_args[] = {
 	{ "RELEASE", ND_ARG_RELEASE, NULL, true, false,
 	  "the release to switch to (default: the one live before the current one)" },
 	ND_ARG_END,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const rollback_sections[] = {
 	"EXIT STATUS",
 	"0 the release is live; 1 the deploy failed (the current release "
@@ -30,7 +35,9 @@ static const char *const rollback_sections[] = {
 	"project-file error; 3 engine unreachable; 130 interrupted.",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_rollback_spec = {
 	.usage = "[OPTIONS] [RELEASE]",
 	.description =
@@ -53,6 +60,7 @@ const struct nd_cmd_spec nd_rollback_spec = {
 	},
 	.sections = rollback_sections,
 };
+/* clang-format on */
 
 int cmd_rollback(int argc, const char **argv, struct nd_ctx *ctx)
 {
@@ -79,8 +87,10 @@ int cmd_rollback(int argc, const char **argv, struct nd_ctx *ctx)
 		code = nd_error_exit_code(&err);
 		goto done;
 	}
-	if (st.have_record && nd_streq(st.rec.release, target) && st.proxy_running)
-		nd_msg_info("release %s is already live; deploying it again", target);
+	if (st.have_record && nd_streq(st.rec.release, target) &&
+	    st.proxy_running)
+		nd_msg_info("release %s is already live; deploying it again",
+			    target);
 	nd_msg_info("rolling back %s to release %s", ctx->project->app, target);
 	cmdline = nd_deploy_command_line(ctx, target);
 	o.release = target;

@@ -11,6 +11,7 @@ static const char *opt_lock_wait;
 static bool opt_break_lock;
 static bool opt_build;
 
+/* clang-format off */
 static const struct nd_opt run_opts[] = {
 	ND_OPT_BOOL_ROW(0, "build", &opt_build,
 			"build the image first, as 'nextdeploy build' does (skipped when that release is built already), then deploy it"),
@@ -23,7 +24,9 @@ static const struct nd_opt run_opts[] = {
 			"remove the app's deploy lock first, whoever holds it (after a crashed deploy)"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const run_sections[] = {
 	"HEALTH CHECK",
 	"A release goes live only once every replica is healthy. nextdeploy "
@@ -114,7 +117,9 @@ static const char *const run_sections[] = {
 	"(the new containers are removed).",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_run_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -141,6 +146,7 @@ const struct nd_cmd_spec nd_run_spec = {
 	},
 	.sections = run_sections,
 };
+/* clang-format on */
 
 /* Build, and give the release built (malloc'd) or an exit code. */
 static int build_first(struct nd_ctx *ctx, char **release_out)

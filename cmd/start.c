@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+/* clang-format off */
 static const char *const start_sections[] = {
 	"EXIT STATUS",
 	"0 success; 1 a container could not be started (the others were), "
@@ -15,7 +16,9 @@ static const char *const start_sections[] = {
 	"engine unreachable.",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_start_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -32,13 +35,18 @@ const struct nd_cmd_spec nd_start_spec = {
 	},
 	.sections = start_sections,
 };
+/* clang-format on */
 
 int nd_ops_start_live(struct nd_ctx *ctx, bool restart)
 {
 	struct nd_app_state st = ND_APP_STATE_INIT;
 	struct nd_error err = ND_ERROR_INIT;
 	struct nd_bulk b = { restart ? "restart" : "start",
-			     restart ? "restarted" : "started", 0, 0, NULL, NULL };
+			     restart ? "restarted" : "started",
+			     0,
+			     0,
+			     NULL,
+			     NULL };
 	int t = (int)((nd_project_stop_timeout_ms(ctx->project) + 999) / 1000);
 	struct nd_deploy_ui ui = nd_deploy_cli_ui();
 	const char *pid;
@@ -48,8 +56,8 @@ int nd_ops_start_live(struct nd_ctx *ctx, bool restart)
 	if ((code = nd_ops_load_state(ctx, &st)))
 		return code;
 	if (!st.have_record) {
-		nd_msg_error("'%s' has no live release to %s", ctx->project->app,
-			     b.verb);
+		nd_msg_error("'%s' has no live release to %s",
+			     ctx->project->app, b.verb);
 		nd_msg_hint("deploy one with 'nextdeploy run'");
 		nd_app_state_release(&st);
 		return ND_EXIT_FAIL;
@@ -67,7 +75,8 @@ int nd_ops_start_live(struct nd_ctx *ctx, bool restart)
 			      nd_container_start(ctx->engine, pid, &err);
 		if (r == 0)
 			r = nd_infra_proxy_wait_ready(ctx->engine, pid,
-						      ND_PROXY_READY_MS, NULL, &err);
+						      ND_PROXY_READY_MS, NULL,
+						      &err);
 		nd_bulk_item(&b, nd_container_name(st.proxy), r, &err);
 	}
 	if (ctx->project->deploy.domains.nr &&
@@ -88,8 +97,8 @@ int nd_ops_start_live(struct nd_ctx *ctx, bool restart)
 	if (url && !b.failed) {
 		printf("%s\n", url);
 		nd_msg_info("release %s of %s is %s at %s", st.rec.release,
-			    ctx->project->app, restart ? "restarted" : "serving",
-			    url);
+			    ctx->project->app,
+			    restart ? "restarted" : "serving", url);
 	}
 	free(url);
 	nd_app_state_release(&st);

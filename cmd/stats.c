@@ -15,18 +15,23 @@
 
 static bool no_stream;
 
+/* clang-format off */
 static const struct nd_opt stats_opts[] = {
 	ND_OPT_BOOL_ROW(0, "no-stream", &no_stream,
 			"print one sample (taken over about a second) and exit"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_arg stats_args[] = {
 	{ "SERVICE", ND_ARG_SERVICE, NULL, true, false,
 	  "only this service's containers (web, worker, proxy, ...)" },
 	ND_ARG_END,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const stats_sections[] = {
 	"CPU",
 	"CPU % is the container's CPU time over the wall-clock time between "
@@ -51,7 +56,9 @@ static const char *const stats_sections[] = {
 	"when interrupted (Ctrl-C ends the live table).",
 	NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_stats_spec = {
 	.usage = "[OPTIONS] [SERVICE]",
 	.description =
@@ -79,6 +86,7 @@ const struct nd_cmd_spec nd_stats_spec = {
 	},
 	.sections = stats_sections,
 };
+/* clang-format on */
 
 /* Refresh the table at most this often; re-list the containers. */
 #define DRAW_EVERY_MS 1000
@@ -95,13 +103,13 @@ struct row {
 	char *service;
 	char *release;
 	struct nd_stats_sample prev, cur;
-	int nsamples; /* frames seen (prev is valid from 2) */
-	double cpu;   /* last CPU figure, -1 when none */
-	bool ended;   /* its request ended (stopped, error) */
-	bool failed;  /* an error other than "no such container" */
-	bool listed;  /* in the latest listing */
+	int nsamples;	 /* frames seen (prev is valid from 2) */
+	double cpu;	 /* last CPU figure, -1 when none */
+	bool ended;	 /* its request ended (stopped, error) */
+	bool failed;	 /* an error other than "no such container" */
+	bool listed;	 /* in the latest listing */
 	bool shown_gone; /* drawn once as -- (then it may leave) */
-	int attempts;   /* --no-stream: readings asked for */
+	int attempts;	 /* --no-stream: readings asked for */
 	int64_t next_at; /* --no-stream: not before this (monotonic ms) */
 };
 
@@ -235,8 +243,8 @@ static int relist(struct stats *st, const char *service, struct nd_error *err)
 		if (!row) {
 			if (st->nr == st->alloc) {
 				st->alloc = st->alloc ? st->alloc * 2 : 8;
-				st->rows = nd_realloc(st->rows, st->alloc *
-								sizeof(*st->rows));
+				st->rows = nd_realloc(
+					st->rows, st->alloc * sizeof(*st->rows));
 			}
 			row = &st->rows[st->nr++];
 			memset(row, 0, sizeof(*row));
@@ -408,8 +416,8 @@ static int one_sample(struct stats *st, struct nd_error *err)
 			row->attempts++;
 			row->ended = false;
 			if ((r = nd_stats_multi_add(st->m, row->id, false,
-						    ONESHOT_TIMEOUT_MS,
-						    err)) < 0)
+						    ONESHOT_TIMEOUT_MS, err)) <
+			    0)
 				return r;
 		}
 		if (!pending && !nd_stats_multi_active(st->m))
@@ -524,8 +532,7 @@ static bool all_ready(const struct stats *st)
 	return true;
 }
 
-static int live_mode(struct stats *st, const char *service,
-		     struct nd_error *err)
+static int live_mode(struct stats *st, const char *service, struct nd_error *err)
 {
 	bool tty = nd_out.tty_out && !nd_out.json;
 	int64_t next_list = now_ms() + LIST_EVERY_MS;
@@ -543,8 +550,7 @@ static int live_mode(struct stats *st, const char *service,
 		for (i = 0; i < st->nr; i++) {
 			struct row *row = &st->rows[i];
 
-			if (row->listed &&
-			    !nd_stats_multi_has(st->m, row->id)) {
+			if (row->listed && !nd_stats_multi_has(st->m, row->id)) {
 				row->ended = false;
 				if ((r = nd_stats_multi_add(st->m, row->id,
 							    true, 0, err)) < 0)

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+/* clang-format off */
 static const char *const stop_sections[] = {
 	"EXIT STATUS",
 	"0 success (also when nothing was running); 1 a container could not "
@@ -14,7 +15,9 @@ static const char *const stop_sections[] = {
 	"engine unreachable.",
 	NULL, NULL,
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_stop_spec = {
 	.usage = "[OPTIONS]",
 	.description =
@@ -34,6 +37,7 @@ const struct nd_cmd_spec nd_stop_spec = {
 	},
 	.sections = stop_sections,
 };
+/* clang-format on */
 
 int cmd_stop(int argc, const char **argv, struct nd_ctx *ctx)
 {
@@ -59,7 +63,8 @@ int cmd_stop(int argc, const char **argv, struct nd_ctx *ctx)
 				continue;
 			nd_bulk_item(&b, nd_container_name(c),
 				     nd_container_stop(ctx->engine,
-						       nd_json_str(c, "Id"), t, &err),
+						       nd_json_str(c, "Id"), t,
+						       &err),
 				     &err);
 		}
 	}

@@ -21,11 +21,14 @@ int nd_xfer_repository(char **repo_out, char **registry_out, const char *opt,
 	bool ok;
 
 	if (!reg || !*reg) {
-		nd_error_set(err, ND_EUSAGE,
-			     "no registry for '%s': image.registry is not set and --registry was not given",
-			     p->app);
-		nd_error_hint(err, "set image.registry (host[:port][/path]) in %s, or pass --registry",
-			      p->path ? p->path : "nextdeploy.yml");
+		nd_error_set(
+			err, ND_EUSAGE,
+			"no registry for '%s': image.registry is not set and --registry was not given",
+			p->app);
+		nd_error_hint(
+			err,
+			"set image.registry (host[:port][/path]) in %s, or pass --registry",
+			p->path ? p->path : "nextdeploy.yml");
 		return ND_EUSAGE;
 	}
 	n = strlen(reg);
@@ -35,9 +38,10 @@ int nd_xfer_repository(char **repo_out, char **registry_out, const char *opt,
 	ok = n && nd_image_ref_valid(probe) && !memchr(reg, '@', n);
 	free(probe);
 	if (!ok)
-		return nd_error_set(err, ND_EUSAGE,
-				    "invalid registry '%s': expected host[:port][/path]",
-				    reg);
+		return nd_error_set(
+			err, ND_EUSAGE,
+			"invalid registry '%s': expected host[:port][/path]",
+			reg);
 	*repo_out = nd_xprintf("%.*s/%s%s", (int)n, reg,
 			       nd_project_image_name(p), suffix ? suffix : "");
 	if (registry_out)
@@ -76,8 +80,9 @@ int nd_xfer_begin(struct nd_xfer *x, struct nd_engine *e, const char *repo,
 			     cred.username ? cred.username : "",
 			     cred.username ? "')" : "");
 	else
-		nd_msg_debug("no credentials for %s in %s or DOCKER_AUTH_CONFIG: anonymous",
-			     x->host, cfg.path);
+		nd_msg_debug(
+			"no credentials for %s in %s or DOCKER_AUTH_CONFIG: anonymous",
+			x->host, cfg.path);
 done:
 	nd_registry_cred_release(&cred);
 	nd_docker_config_release(&cfg);
@@ -119,25 +124,35 @@ void nd_xfer_hint(struct nd_error *err, const struct nd_xfer *x,
 	const char *host = x->host ? x->host : "the registry";
 
 	if (err->code == ND_EAUTH && x->cred_source) {
-		nd_error_hint(err, "the registry refused the credentials for %s from %s; log in again with 'docker login %s'",
-			      host, x->cred_source, host);
+		nd_error_hint(
+			err,
+			"the registry refused the credentials for %s from %s; log in again with 'docker login %s'",
+			host, x->cred_source, host);
 	} else if (err->code == ND_EAUTH) {
-		nd_error_hint(err, "no credentials for %s were found: log in with 'docker login %s', or add them to $DOCKER_CONFIG/config.json (auths, credsStore, credHelpers) or DOCKER_AUTH_CONFIG",
-			      host, host);
+		nd_error_hint(
+			err,
+			"no credentials for %s were found: log in with 'docker login %s', or add them to $DOCKER_CONFIG/config.json (auths, credsStore, credHelpers) or DOCKER_AUTH_CONFIG",
+			host, host);
 	} else if (strcasestr(m, "server gave HTTP response to HTTPS client") ||
 		   strcasestr(m, "http: server gave HTTP")) {
 		if (x->podman)
-			nd_error_hint(err, "%s speaks plain HTTP: Podman needs it in registries.conf ([[registry]] location=\"%s\" insecure=true)",
-				      host, host);
+			nd_error_hint(
+				err,
+				"%s speaks plain HTTP: Podman needs it in registries.conf ([[registry]] location=\"%s\" insecure=true)",
+				host, host);
 		else
-			nd_error_hint(err, "%s speaks plain HTTP: add it to \"insecure-registries\" in the engine's daemon.json (127.0.0.0/8 is insecure by default)",
-				      host);
+			nd_error_hint(
+				err,
+				"%s speaks plain HTTP: add it to \"insecure-registries\" in the engine's daemon.json (127.0.0.0/8 is insecure by default)",
+				host);
 	} else if (strcasestr(m, "connection refused") ||
 		   strcasestr(m, "no such host") ||
 		   strcasestr(m, "i/o timeout") ||
 		   strcasestr(m, "network is unreachable")) {
-		nd_error_hint(err, "the engine could not reach %s: the engine talks to the registry, not this machine",
-			      host);
+		nd_error_hint(
+			err,
+			"the engine could not reach %s: the engine talks to the registry, not this machine",
+			host);
 	} else if (err->code == ND_ENOTFOUND && missing_hint) {
 		nd_error_hint(err, "%s", missing_hint);
 	}

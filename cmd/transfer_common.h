@@ -25,13 +25,16 @@ int nd_xfer_repository(char **repo_out, char **registry_out, const char *opt,
 		       struct nd_error *err);
 
 struct nd_xfer {
-	char *host;        /* the registry host of the repository */
-	char *auth;        /* the X-Registry-Auth value ("e30=" anonymous) */
+	char *host;	   /* the registry host of the repository */
+	char *auth;	   /* the X-Registry-Auth value ("e30=" anonymous) */
 	char *cred_source; /* where the credentials came from, or NULL */
 	struct nd_progress *progress; /* NULL with -q */
 	bool podman;
 };
-#define ND_XFER_INIT { NULL, NULL, NULL, NULL, false }
+#define ND_XFER_INIT                          \
+	{                                     \
+		NULL, NULL, NULL, NULL, false \
+	}
 
 /* Find the credentials for repo's registry (core/registry_auth.h). */
 int nd_xfer_begin(struct nd_xfer *x, struct nd_engine *e, const char *repo,

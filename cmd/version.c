@@ -11,18 +11,23 @@
 
 static bool client_only;
 
+/* clang-format off */
 static const struct nd_opt version_opts[] = {
 	ND_OPT_BOOL_ROW(0, "client", &client_only,
 			"only the client's version; do not contact the engine"),
 	ND_OPT_END_ROW,
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct nd_example version_examples[] = {
 	{ "nextdeploy version", "client and engine versions" },
 	{ "nextdeploy version --json", "the same as one JSON document" },
 	{ NULL, NULL },
 };
+/* clang-format on */
 
+/* clang-format off */
 const struct nd_cmd_spec nd_version_spec = {
 	.usage = "[OPTIONS]",
 	.description = "Show the client's version, the libraries it was built "
@@ -34,6 +39,7 @@ const struct nd_cmd_spec nd_version_spec = {
 	.max_args = 0,
 	.examples = version_examples,
 };
+/* clang-format on */
 
 static cJSON *client_json(void)
 {
@@ -54,7 +60,8 @@ static cJSON *client_json(void)
 	cJSON_AddStringToObject(libs, "cjson", cJSON_Version());
 	cJSON_AddStringToObject(libs, "libyaml", yaml_get_version_string());
 	cJSON_AddStringToObject(libs, "libarchive",
-				archive_version_string() + strlen("libarchive "));
+				archive_version_string() +
+					strlen("libarchive "));
 	git_libgit2_version(&maj, &min, &rev);
 	snprintf(buf, sizeof(buf), "%d.%d.%d", maj, min, rev);
 	cJSON_AddStringToObject(libs, "libgit2", buf);
@@ -78,7 +85,8 @@ int cmd_version(int argc, const char **argv, struct nd_ctx *ctx)
 		    nd_engine_version(ctx->engine, &ver, &err) < 0) {
 			code = nd_error_exit_code(&err);
 		} else {
-			const cJSON *comps = cJSON_GetObjectItemCaseSensitive(ver, "Components");
+			const cJSON *comps = cJSON_GetObjectItemCaseSensitive(
+				ver, "Components");
 			const cJSON *c0 = cJSON_GetArrayItem(comps, 0);
 			const char *name = nd_json_str(c0, "Name");
 
@@ -86,20 +94,26 @@ int cmd_version(int argc, const char **argv, struct nd_ctx *ctx)
 			cJSON_AddStringToObject(engine, "name",
 						name ? name : "Engine");
 			cJSON_AddStringToObject(engine, "runtime",
-						ctx->engine->podman ? "podman" : "docker");
+						ctx->engine->podman ? "podman" :
+								      "docker");
 			cJSON_AddStringToObject(engine, "version",
-						nd_json_str(ver, "Version") ?: "");
-			cJSON_AddStringToObject(engine, "api_version",
-						nd_json_str(ver, "ApiVersion") ?: "");
-			cJSON_AddStringToObject(engine, "min_api_version",
-						nd_json_str(ver, "MinAPIVersion") ?: "");
-			cJSON_AddStringToObject(engine, "negotiated_api_version",
+						nd_json_str(ver, "Version") ?:
+									      "");
+			cJSON_AddStringToObject(
+				engine, "api_version",
+				nd_json_str(ver, "ApiVersion") ?: "");
+			cJSON_AddStringToObject(
+				engine, "min_api_version",
+				nd_json_str(ver, "MinAPIVersion") ?: "");
+			cJSON_AddStringToObject(engine,
+						"negotiated_api_version",
 						ctx->engine->api_version);
 			cJSON_AddStringToObject(engine, "os",
 						nd_json_str(ver, "Os") ?: "");
 			cJSON_AddStringToObject(engine, "arch",
 						nd_json_str(ver, "Arch") ?: "");
-			cJSON_AddStringToObject(engine, "host", ctx->engine->host);
+			cJSON_AddStringToObject(engine, "host",
+						ctx->engine->host);
 		}
 	}
 	if (nd_out.json) {
@@ -110,7 +124,8 @@ int cmd_version(int argc, const char **argv, struct nd_ctx *ctx)
 		nd_json_print(doc);
 		doc = NULL;
 	} else {
-		const cJSON *libs = cJSON_GetObjectItemCaseSensitive(client, "libraries");
+		const cJSON *libs = cJSON_GetObjectItemCaseSensitive(
+			client, "libraries");
 		const cJSON *l;
 
 		printf("Client:\n");
@@ -124,16 +139,19 @@ int cmd_version(int argc, const char **argv, struct nd_ctx *ctx)
 		printf("\n");
 		if (engine) {
 			printf("\nEngine:\n");
-			printf(" Name:           %s\n", nd_json_str(engine, "name"));
+			printf(" Name:           %s\n",
+			       nd_json_str(engine, "name"));
 			printf(" Version:        %s\n",
 			       nd_json_str(engine, "version"));
 			printf(" API version:    %s (minimum %s), using %s\n",
 			       nd_json_str(engine, "api_version"),
 			       nd_json_str(engine, "min_api_version"),
 			       nd_json_str(engine, "negotiated_api_version"));
-			printf(" OS/Arch:        %s/%s\n", nd_json_str(engine, "os"),
+			printf(" OS/Arch:        %s/%s\n",
+			       nd_json_str(engine, "os"),
 			       nd_json_str(engine, "arch"));
-			printf(" Host:           %s\n", nd_json_str(engine, "host"));
+			printf(" Host:           %s\n",
+			       nd_json_str(engine, "host"));
 		}
 		fflush(stdout);
 		if (code)

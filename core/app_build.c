@@ -94,7 +94,8 @@ void nd_app_secret_values(const struct nd_project *p, struct nd_strvec *out)
 			if (v) {
 				size_t n = strlen(v);
 
-				while (n && (v[n - 1] == '\n' || v[n - 1] == '\r'))
+				while (n &&
+				       (v[n - 1] == '\n' || v[n - 1] == '\r'))
 					v[--n] = '\0';
 			}
 		}
@@ -136,7 +137,7 @@ struct target {
 	char *ctx_dir;
 	struct nd_context *ctx;
 	char *repo;
-	char *image;   /* repo:tag */
+	char *image; /* repo:tag */
 	char *id;
 	uint64_t sent;
 	size_t warned;
@@ -154,13 +155,12 @@ struct ab {
 	struct nd_strvec secrets;
 	struct nd_kvlist args;
 	char *hash;
-	char config[13]; /* nextdeploy.build-config */
+	char config[13];	 /* nextdeploy.build-config */
 	struct nd_marker marker; /* the build marker (core/marker.h) */
-	bool deferred;   /* signals deferred while it is held */
+	bool deferred;		 /* signals deferred while it is held */
 };
 
-static void ev(struct ab *b, enum nd_app_build_event_kind kind,
-	       const char *text)
+static void ev(struct ab *b, enum nd_app_build_event_kind kind, const char *text)
 {
 	struct nd_app_build_event e = { kind, text, NULL, NULL };
 
@@ -205,10 +205,10 @@ static int make_args(struct ab *b, struct nd_error *err)
 		const struct nd_kv *kv = &p->build.args.items[i];
 
 		if (is_secret_name(p, kv->key))
-			return nd_error_set_at(err, ND_EPROJECT, p->path,
-					       kv->line, kv->col,
-					       "build arg '%s' is a deploy secret: secrets are never passed to builds (they would stay in the image's history)",
-					       kv->key);
+			return nd_error_set_at(
+				err, ND_EPROJECT, p->path, kv->line, kv->col,
+				"build arg '%s' is a deploy secret: secrets are never passed to builds (they would stay in the image's history)",
+				kv->key);
 		nd_kvlist_set(&b->args, kv->key, kv->value);
 	}
 	for (i = 0; b->o->build_args && i < b->o->build_args->nr; i++) {
@@ -216,10 +216,13 @@ static int make_args(struct ab *b, struct nd_error *err)
 		const char *v = kv->value ? kv->value : getenv(kv->key);
 
 		if (is_secret_name(p, kv->key)) {
-			nd_error_set(err, ND_EUSAGE,
-				     "build arg '%s' is a deploy secret: secrets are never passed to builds",
-				     kv->key);
-			nd_error_hint(err, "read it at run time from the environment or /run/secrets instead");
+			nd_error_set(
+				err, ND_EUSAGE,
+				"build arg '%s' is a deploy secret: secrets are never passed to builds",
+				kv->key);
+			nd_error_hint(
+				err,
+				"read it at run time from the environment or /run/secrets instead");
 			return ND_EUSAGE;
 		}
 		nd_kvlist_set(&b->args, kv->key, v);
@@ -256,8 +259,7 @@ static void make_labels(struct ab *b, struct target *t, const char *release)
 	if (!nd_kvlist_find(l, "nextdeploy.probe") && b->plan->probe)
 		nd_kvlist_set(l, "nextdeploy.probe", b->plan->probe);
 	if (b->src->url)
-		nd_kvlist_set(l, "org.opencontainers.image.source",
-			      b->src->url);
+		nd_kvlist_set(l, "org.opencontainers.image.source", b->src->url);
 	if (b->src->commit)
 		nd_kvlist_set(l, "org.opencontainers.image.revision",
 			      b->src->commit);
@@ -290,9 +292,10 @@ static int open_context(struct ab *b, struct target *t, const char *context,
 	t->ctx_dir = realpath(want, NULL);
 	if (!t->ctx_dir || strncmp(t->ctx_dir, b->src->dir, n) ||
 	    (t->ctx_dir[n] && t->ctx_dir[n] != '/')) {
-		r = nd_project_error(b->p, err, key,
-				     "the build context '%s' is not a folder of the source",
-				     context ? context : ".");
+		r = nd_project_error(
+			b->p, err, key,
+			"the build context '%s' is not a folder of the source",
+			context ? context : ".");
 		goto done;
 	}
 	if (df_text) {
@@ -303,20 +306,24 @@ static int open_context(struct ab *b, struct target *t, const char *context,
 		if (!strcmp(clean, "..") || nd_starts_with(clean, "../") ||
 		    clean[0] == '/') {
 			/* outside the context: sent under a generated name */
-			char *path = clean[0] == '/' ? nd_strdup(clean) :
-				     nd_xprintf("%s/%s", t->ctx_dir, clean);
+			char *path = clean[0] == '/' ?
+					     nd_strdup(clean) :
+					     nd_xprintf("%s/%s", t->ctx_dir,
+							clean);
 			bool big;
 
 			text = read_capped(path, DOCKERFILE_CAP, &big);
 			if (!text) {
 				if (big)
-					r = nd_error_set(err, ND_EPROJECT,
-							 "the Dockerfile '%s' is larger than 1 MiB",
-							 path);
+					r = nd_error_set(
+						err, ND_EPROJECT,
+						"the Dockerfile '%s' is larger than 1 MiB",
+						path);
 				else
-					r = nd_error_errno(err, ND_EPROJECT,
-							   "cannot read the Dockerfile '%s'",
-							   path);
+					r = nd_error_errno(
+						err, ND_EPROJECT,
+						"cannot read the Dockerfile '%s'",
+						path);
 			}
 			free(path);
 			free(clean);
@@ -327,8 +334,10 @@ static int open_context(struct ab *b, struct target *t, const char *context,
 			struct stat st;
 
 			if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-				r = nd_project_error(b->p, err, "build.dockerfile",
-						     "no Dockerfile at '%s'", path);
+				r = nd_project_error(b->p, err,
+						     "build.dockerfile",
+						     "no Dockerfile at '%s'",
+						     path);
 			free(path);
 			if (r < 0) {
 				free(clean);
@@ -375,13 +384,16 @@ static int make_targets(struct ab *b, struct nd_error *err)
 			t->port = s->port;
 			t->repo = nd_xprintf("%s-%s", repo, s->name);
 			r = open_context(b, t, s->context, NULL,
-					 s->dockerfile ? s->dockerfile : "Dockerfile",
+					 s->dockerfile ? s->dockerfile :
+							 "Dockerfile",
 					 "build.compose_file", err);
 		}
 		if (r == 0 && !b->nt)
-			r = nd_error_set(err, ND_EPROJECT,
-					 "no service of '%s' has a build section: there is nothing to build",
-					 plan->compose_file ? plan->compose_file : "the compose file");
+			r = nd_error_set(
+				err, ND_EPROJECT,
+				"no service of '%s' has a build section: there is nothing to build",
+				plan->compose_file ? plan->compose_file :
+						     "the compose file");
 	} else {
 		struct target *t;
 
@@ -434,10 +446,13 @@ static int compute_hash(struct ab *b, struct nd_error *err)
 
 		EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 		for (i = 0; i < b->nt; i++) {
-			if ((r = nd_context_hash(b->t[i].ctx, hex, NULL, err)) < 0) {
+			if ((r = nd_context_hash(b->t[i].ctx, hex, NULL, err)) <
+			    0) {
 				EVP_MD_CTX_free(md);
-				return nd_error_wrap(err, "hashing the build context of '%s'",
-						     b->t[i].service);
+				return nd_error_wrap(
+					err,
+					"hashing the build context of '%s'",
+					b->t[i].service);
 			}
 			EVP_DigestUpdate(md, b->t[i].service,
 					 strlen(b->t[i].service) + 1);
@@ -542,7 +557,8 @@ static void config_hash(struct ab *b)
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int n = 0, k;
 	const char *target = b->o->target ? b->o->target :
-			     b->nt == 1 ? b->plan->target : NULL;
+			     b->nt == 1	  ? b->plan->target :
+					    NULL;
 	const struct nd_kvlist *lists[3] = { &b->args, &b->p->build.labels,
 					     b->o->labels };
 	size_t i, j;
@@ -551,7 +567,8 @@ static void config_hash(struct ab *b)
 	for (i = 0; i < b->nt; i++) {
 		const struct nd_context *c = b->t[i].ctx;
 
-		EVP_DigestUpdate(md, b->t[i].service, strlen(b->t[i].service) + 1);
+		EVP_DigestUpdate(md, b->t[i].service,
+				 strlen(b->t[i].service) + 1);
 		EVP_DigestUpdate(md, c->dockerfile, strlen(c->dockerfile) + 1);
 		if (c->dockerfile_text)
 			EVP_DigestUpdate(md, c->dockerfile_text,
@@ -637,8 +654,9 @@ static int run_hook(struct ab *b, const char *tag, struct nd_error *err)
 		ev(b, ND_AB_HOOK, "pre-build");
 	r = nd_hook_run(&hr, p->dir, "pre-build", b->src->dir, &env, err);
 	if (r == 0 && hr == ND_HOOK_NOT_EXECUTABLE) {
-		char *w = nd_xprintf("the hook '%s' was ignored because it is not executable",
-				     hp);
+		char *w = nd_xprintf(
+			"the hook '%s' was ignored because it is not executable",
+			hp);
 
 		ev(b, ND_AB_WARNING, w);
 		free(w);
@@ -666,7 +684,8 @@ static char *registry_config(struct ab *b, const struct target *t)
 	bool unresolved = true, big;
 
 	if (nd_docker_config_load(&cfg, &err) < 0) {
-		w = nd_xprintf("no registry credentials for the build: %s", err.msg);
+		w = nd_xprintf("no registry credentials for the build: %s",
+			       err.msg);
 		ev(b, ND_AB_WARNING, w);
 		free(w);
 		goto done;
@@ -676,7 +695,8 @@ static char *registry_config(struct ab *b, const struct target *t)
 	if (t->ctx->dockerfile_text) {
 		text = nd_strdup(t->ctx->dockerfile_text);
 	} else {
-		char *path = nd_xprintf("%s/%s", t->ctx->dir, t->ctx->dockerfile);
+		char *path = nd_xprintf("%s/%s", t->ctx->dir,
+					t->ctx->dockerfile);
 
 		text = read_capped(path, DOCKERFILE_CAP, &big);
 		free(path);
@@ -689,7 +709,8 @@ static char *registry_config(struct ab *b, const struct target *t)
 		if (!nl)
 			break;
 		*nl = '\0';
-		w = nd_xprintf("no registry credentials for the build: %s", line);
+		w = nd_xprintf("no registry credentials for the build: %s",
+			       line);
 		ev(b, ND_AB_WARNING, w);
 		free(w);
 	}
@@ -718,7 +739,8 @@ static int build_target(struct ab *b, struct target *t, const char *tag,
 	bo.buildargs = &b->args;
 	bo.labels = &t->labels;
 	bo.target = b->o->target ? b->o->target :
-		    b->nt == 1 ? b->plan->target : NULL;
+		    b->nt == 1	 ? b->plan->target :
+				   NULL;
 	bo.nocache = b->o->no_cache;
 	bo.pull = b->o->pull;
 	bo.write_context = write_ctx;
@@ -786,7 +808,8 @@ static int wait_for_prunes(struct ab *b, struct nd_error *err)
 		}
 		for (i = 0; i < l.n && !m; i++)
 			if (!l.v[i].stale &&
-			    nd_marker_concerns(&l.v[i], ND_MARKER_PRUNE, b->p->app))
+			    nd_marker_concerns(&l.v[i], ND_MARKER_PRUNE,
+					       b->p->app))
 				m = &l.v[i];
 		if (!m) {
 			nd_marker_list_release(&l);
@@ -798,11 +821,13 @@ static int wait_for_prunes(struct ab *b, struct nd_error *err)
 				nd_strdup("every app");
 		over = now_s() - t0 >= ND_BUILD_PRUNE_WAIT_S;
 		if (over)
-			text = nd_xprintf("a prune of %s still runs after %d seconds (%s): building anyway",
-					  whose, ND_BUILD_PRUNE_WAIT_S, who);
+			text = nd_xprintf(
+				"a prune of %s still runs after %d seconds (%s): building anyway",
+				whose, ND_BUILD_PRUNE_WAIT_S, who);
 		else if (!said)
-			text = nd_xprintf("waiting for a prune of %s to finish (%s)",
-					  whose, who);
+			text = nd_xprintf(
+				"waiting for a prune of %s to finish (%s)",
+				whose, who);
 		else
 			text = NULL;
 		if (text)
@@ -838,8 +863,9 @@ static int mark_build(struct ab *b, struct nd_error *err)
 	b->deferred = true;
 	if (nd_marker_create(&b->marker, b->e, ND_MARKER_BUILD, b->p->app,
 			     &merr) < 0) {
-		char *text = nd_xprintf("cannot mark the build on the engine (%s): a prune running meanwhile may remove the stage images it reuses",
-					merr.msg);
+		char *text = nd_xprintf(
+			"cannot mark the build on the engine (%s): a prune running meanwhile may remove the stage images it reuses",
+			merr.msg);
 
 		ev(b, ND_AB_WARNING, text);
 		free(text);
@@ -858,8 +884,9 @@ static void unmark_build(struct ab *b)
 		char *name = nd_strdup(b->marker.name);
 
 		if (nd_marker_remove(&b->marker, &merr) < 0) {
-			char *text = nd_xprintf("cannot remove the build marker '%s': %s",
-						name, merr.msg);
+			char *text = nd_xprintf(
+				"cannot remove the build marker '%s': %s", name,
+				merr.msg);
 
 			ev(b, ND_AB_WARNING, text);
 			free(text);
@@ -909,9 +936,9 @@ int nd_app_build(struct nd_engine *e, const struct nd_project *p,
 
 	if (p->source.git) {
 		char *shown = nd_url_strip_credentials(p->source.git);
-		char *what = p->source.ref ?
-				     nd_xprintf("cloning %s at %s", shown, p->source.ref) :
-				     nd_xprintf("cloning %s", shown);
+		char *what = p->source.ref ? nd_xprintf("cloning %s at %s",
+							shown, p->source.ref) :
+					     nd_xprintf("cloning %s", shown);
 
 		ev(&b, ND_AB_SOURCE, what);
 		free(what);

@@ -97,10 +97,10 @@ struct nd_app_build_event {
 };
 
 struct nd_app_build_opts {
-	bool force;     /* build even when the release tag exists */
+	bool force; /* build even when the release tag exists */
 	bool no_cache;
 	bool pull;
-	bool no_hooks;  /* do not run the pre-build hook */
+	bool no_hooks;	    /* do not run the pre-build hook */
 	const char *tag;    /* the release tag (validated by the caller) */
 	const char *target; /* over the plan's target */
 	const struct nd_kvlist *build_args; /* NULL value: from the
@@ -113,30 +113,30 @@ struct nd_app_build_opts {
 };
 
 struct nd_app_build_image {
-	char *service;  /* nextdeploy.service */
-	char *image;    /* "<image>:<tag>" */
+	char *service; /* nextdeploy.service */
+	char *image;   /* "<image>:<tag>" */
 	char *image_id;
 };
 
 struct nd_app_build_result {
-	char *image;      /* "<image>:<tag>" */
-	char *repo;       /* "<image>" */
-	char *release;    /* the tag */
-	char *image_id;   /* "sha256:..." */
-	bool skipped;     /* it existed already */
+	char *image;	/* "<image>:<tag>" */
+	char *repo;	/* "<image>" */
+	char *release;	/* the tag */
+	char *image_id; /* "sha256:..." */
+	bool skipped;	/* it existed already */
 	/* where the tag came from: "option", "project", "commit",
 	   "commit-dirty", "content" */
 	const char *tag_source;
-	char *buildpack;  /* the plan's kind */
-	char *dockerfile; /* the Dockerfile's name in the context */
-	char *commit;     /* full commit id, or NULL */
-	char *source_url; /* the git repository, or NULL */
-	char *content_hash; /* 64 hex digits, when it was computed */
+	char *buildpack;	/* the plan's kind */
+	char *dockerfile;	/* the Dockerfile's name in the context */
+	char *commit;		/* full commit id, or NULL */
+	char *source_url;	/* the git repository, or NULL */
+	char *content_hash;	/* 64 hex digits, when it was computed */
 	uint64_t context_bytes; /* file bytes sent (0 when skipped) */
 	struct nd_app_build_image *images; /* every image (compose: one per
 					      built service) */
 	size_t nimages;
-	double seconds;   /* wall time of the whole operation */
+	double seconds; /* wall time of the whole operation */
 };
 
 int nd_app_build(struct nd_engine *e, const struct nd_project *p,

@@ -30,8 +30,14 @@ extern char nd_buf_empty[];
 /* 256 MiB: a sanity limit for anything that is not explicitly capped. */
 #define ND_BUF_DEFAULT_CAP ((size_t)256 << 20)
 
-#define ND_BUF_INIT { nd_buf_empty, 0, 0, 0 }
-#define ND_BUF_INIT_CAP(c) { nd_buf_empty, 0, 0, (c) }
+#define ND_BUF_INIT                   \
+	{                             \
+		nd_buf_empty, 0, 0, 0 \
+	}
+#define ND_BUF_INIT_CAP(c)              \
+	{                               \
+		nd_buf_empty, 0, 0, (c) \
+	}
 
 void nd_buf_init(struct nd_buf *b, size_t cap);
 /* Free the memory; the buffer is empty and reusable afterwards. */

@@ -78,7 +78,8 @@ int nd_context_open(struct nd_context **out, const char *dir,
 	c->dir = nd_strdup(dir);
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		r = nd_error_errno(err, ND_EPROJECT,
-				   "the build context '%s' is not a folder", dir);
+				   "the build context '%s' is not a folder",
+				   dir);
 		goto fail;
 	}
 	if ((r = read_dockerignore(c, err)) < 0)
@@ -104,10 +105,10 @@ int nd_context_open(struct nd_context **out, const char *dir,
 			char *p;
 
 			free(c->dockerfile);
-			c->dockerfile = i ? nd_xprintf(".nextdeploy.Dockerfile.%s-%d",
-						       hex, i) :
-					    nd_xprintf(".nextdeploy.Dockerfile.%s",
-						       hex);
+			c->dockerfile =
+				i ? nd_xprintf(".nextdeploy.Dockerfile.%s-%d",
+					       hex, i) :
+				    nd_xprintf(".nextdeploy.Dockerfile.%s", hex);
 			p = nd_xprintf("%s/%s", dir, c->dockerfile);
 			if (lstat(p, &st) < 0) {
 				free(p);
@@ -216,10 +217,11 @@ static int visit(struct walk *w, const char *name, const bool *parent)
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
 	    !S_ISLNK(st.st_mode)) {
 		if (!c->walked)
-			nd_strvec_push_nodup(&c->warnings,
-					     nd_xprintf("skipped '%s': %s cannot be sent in a build context",
-							w->rel.buf,
-							kind_of(st.st_mode)));
+			nd_strvec_push_nodup(
+				&c->warnings,
+				nd_xprintf(
+					"skipped '%s': %s cannot be sent in a build context",
+					w->rel.buf, kind_of(st.st_mode)));
 		goto done;
 	}
 	if (S_ISLNK(st.st_mode)) {
@@ -263,7 +265,8 @@ static int walk_dir(struct walk *w, const bool *parent)
 
 	if (!d)
 		return nd_error_errno(w->err, ND_EGENERIC,
-				      "cannot read the folder '%s'", w->abs.buf);
+				      "cannot read the folder '%s'",
+				      w->abs.buf);
 	while ((errno = 0, de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -319,8 +322,7 @@ static int read_file_chunks(const char *abs, uint64_t size,
 
 	fd = open(abs, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
-		return nd_error_errno(err, ND_EGENERIC, "cannot read '%s'",
-				      abs);
+		return nd_error_errno(err, ND_EGENERIC, "cannot read '%s'", abs);
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
@@ -371,8 +373,9 @@ static int hash_entry(const struct nd_context_entry *e, void *ud,
 	struct hasher *h = ud;
 	const struct stat *st = e->st;
 	char head[64];
-	char type = S_ISDIR(st->st_mode) ? 'd' : S_ISLNK(st->st_mode) ? 'l' :
-									'f';
+	char type = S_ISDIR(st->st_mode) ? 'd' :
+		    S_ISLNK(st->st_mode) ? 'l' :
+					   'f';
 	uint64_t done = 0;
 	int n, r;
 
@@ -385,8 +388,8 @@ static int hash_entry(const struct nd_context_entry *e, void *ud,
 		EVP_DigestUpdate(h->md, e->link, strlen(e->link) + 1);
 	if (type != 'f')
 		return 0;
-	r = read_file_chunks(e->abs, (uint64_t)st->st_size, hash_data, h,
-			     &done, err);
+	r = read_file_chunks(e->abs, (uint64_t)st->st_size, hash_data, h, &done,
+			     err);
 	h->bytes += done;
 	return r;
 }
@@ -400,7 +403,8 @@ int nd_context_hash(struct nd_context *c, char hex[65], uint64_t *bytes_out,
 	int r;
 
 	if (!h.md)
-		return nd_error_set(err, ND_EGENERIC, "cannot hash: out of memory");
+		return nd_error_set(err, ND_EGENERIC,
+				    "cannot hash: out of memory");
 	EVP_DigestInit_ex(h.md, EVP_sha256(), NULL);
 	EVP_DigestUpdate(h.md, "nextdeploy-context-v1\n", 22);
 	r = nd_context_walk(c, hash_entry, &h, err);
@@ -459,11 +463,13 @@ static la_ssize_t tar_out(struct archive *a, void *ud, const void *buf,
 static int tar_fail(struct tar_writer *t, const char *what)
 {
 	if (t->write_errno == EPIPE)
-		return nd_error_set(t->err, ND_EGENERIC,
-				    "the engine stopped reading the build context");
+		return nd_error_set(
+			t->err, ND_EGENERIC,
+			"the engine stopped reading the build context");
 	return nd_error_set(t->err, ND_EGENERIC, "%s: %s", what,
 			    archive_error_string(t->a) ?
-				    archive_error_string(t->a) : "tar error");
+				    archive_error_string(t->a) :
+				    "tar error");
 }
 
 static struct archive_entry *new_entry(const char *name, mode_t type,
@@ -524,7 +530,8 @@ static int tar_entry(const struct nd_context_entry *ce, void *ud,
 	}
 	e = new_entry(ce->path,
 		      S_ISDIR(st->st_mode) ? AE_IFDIR :
-		      S_ISLNK(st->st_mode) ? AE_IFLNK : AE_IFREG,
+		      S_ISLNK(st->st_mode) ? AE_IFLNK :
+					     AE_IFREG,
 		      st->st_mode & 07777, st->st_mtime);
 	if (S_ISLNK(st->st_mode))
 		archive_entry_set_symlink(e, ce->link);
@@ -558,13 +565,15 @@ int nd_context_write_tar(struct nd_context *c, int fd, uint64_t *bytes_out,
 
 	t.a = archive_write_new();
 	if (!t.a)
-		return nd_error_set(err, ND_EGENERIC, "cannot start a tar stream");
+		return nd_error_set(err, ND_EGENERIC,
+				    "cannot start a tar stream");
 	/* ustar headers, pax extensions only where needed (long names) */
 	archive_write_set_format_pax_restricted(t.a);
 	archive_write_add_filter_none(t.a);
 	/* no block buffering: each piece goes to the pipe as it comes */
 	archive_write_set_bytes_per_block(t.a, 0);
-	if (archive_write_open2(t.a, &t, NULL, tar_out, NULL, NULL) != ARCHIVE_OK) {
+	if (archive_write_open2(t.a, &t, NULL, tar_out, NULL, NULL) !=
+	    ARCHIVE_OK) {
 		r = tar_fail(&t, "cannot start a tar stream");
 		goto done;
 	}

@@ -34,15 +34,15 @@
  * tar is written straight to a file descriptor (the upload pipe).
  */
 struct nd_context {
-	char *dir;                /* absolute folder */
-	struct nd_ignore ignore;  /* .dockerignore plus the keep rules */
+	char *dir;		 /* absolute folder */
+	struct nd_ignore ignore; /* .dockerignore plus the keep rules */
 	bool has_dockerignore;
-	char *dockerignore;       /* its contents (NULL when none) */
+	char *dockerignore; /* its contents (NULL when none) */
 	size_t dockerignore_len;
-	char *dockerfile;         /* the name to pass as `dockerfile` */
-	char *dockerfile_text;    /* added to the tar, or NULL when the
+	char *dockerfile;	 /* the name to pass as `dockerfile` */
+	char *dockerfile_text;	 /* added to the tar, or NULL when the
 				     Dockerfile is a context file */
-	char *sent_dockerignore;  /* .dockerignore as sent, when it differs */
+	char *sent_dockerignore; /* .dockerignore as sent, when it differs */
 	size_t sent_dockerignore_len;
 	/* names at the top of the folder to leave out (".git" of a clone) */
 	struct nd_strvec skip_top;

@@ -125,12 +125,14 @@ cJSON *nd_deploy_result_json(const struct nd_deploy_result *r)
 	add_opt_str(o, "deploy_id", r->deploy_id);
 	add_opt_str(o, "health_check", r->gate);
 	cJSON_AddStringToObject(o, "status",
-				r->live ? "live" :
-				r->nfailures ? "failed" : "not_deployed");
+				r->live	     ? "live" :
+				r->nfailures ? "failed" :
+					       "not_deployed");
 	cJSON_AddBoolToObject(o, "post_deploy_failed", r->hook_failed);
 	a = cJSON_AddArrayToObject(o, "containers");
 	for (size_t i = 0; i < r->containers.nr; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(r->containers.items[i]));
+		cJSON_AddItemToArray(
+			a, cJSON_CreateString(r->containers.items[i]));
 	t = cJSON_AddObjectToObject(o, "timings_ms");
 	for (size_t i = 0; i < r->ntimings; i++)
 		cJSON_AddNumberToObject(t, r->timings[i].name,
@@ -172,7 +174,8 @@ static char *random_id(void)
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
-		unsigned long x = (unsigned long)time(NULL) ^ (unsigned long)getpid();
+		unsigned long x = (unsigned long)time(NULL) ^
+				  (unsigned long)getpid();
 
 		memcpy(b, &x, sizeof(b));
 	}
@@ -215,7 +218,8 @@ static int find_image(struct deploy *d, struct nd_error *err)
 	const char *rel, *tag;
 	int r;
 
-	if ((r = nd_app_images_list(d->e, d->app, d->o->release, &list, err)) < 0)
+	if ((r = nd_app_images_list(d->e, d->app, d->o->release, &list, err)) <
+	    0)
 		goto done;
 	cJSON_ArrayForEach(img, list) {
 		if (!nd_json_label(img, "nextdeploy.release"))
@@ -233,14 +237,16 @@ static int find_image(struct deploy *d, struct nd_error *err)
 	}
 	if (!best) {
 		if (d->o->release) {
-			r = nd_error_set(err, ND_ENOTFOUND,
-					 "'%s' has no release '%s' on the engine",
-					 d->app, d->o->release);
+			r = nd_error_set(
+				err, ND_ENOTFOUND,
+				"'%s' has no release '%s' on the engine",
+				d->app, d->o->release);
 			nd_error_hint(err, "see 'nextdeploy releases'");
 		} else {
-			r = nd_error_set(err, ND_ENOTFOUND,
-					 "'%s' has no image to deploy on the engine",
-					 d->app);
+			r = nd_error_set(
+				err, ND_ENOTFOUND,
+				"'%s' has no image to deploy on the engine",
+				d->app);
 			nd_error_hint(err, "build one with 'nextdeploy build'");
 		}
 		goto done;
@@ -254,16 +260,19 @@ static int find_image(struct deploy *d, struct nd_error *err)
 	rel = nd_json_label(d->image, "nextdeploy.release");
 	d->release = nd_strdup(rel);
 	if (!nd_image_tag_valid(d->release)) {
-		r = nd_error_set(err, ND_EGENERIC,
-				 "the image '%s' has an invalid nextdeploy.release label '%s'",
-				 d->image_ref, d->release);
+		r = nd_error_set(
+			err, ND_EGENERIC,
+			"the image '%s' has an invalid nextdeploy.release label '%s'",
+			d->image_ref, d->release);
 		goto done;
 	}
-	d->service = nd_strdup(nd_json_label(d->image, "nextdeploy.service") ?: "web");
+	d->service = nd_strdup(nd_json_label(d->image, "nextdeploy.service") ?:
+				       "web");
 	if (!nd_app_name_valid(d->service)) {
-		r = nd_error_set(err, ND_EGENERIC,
-				 "the image '%s' has an invalid nextdeploy.service label '%s'",
-				 d->image_ref, d->service);
+		r = nd_error_set(
+			err, ND_EGENERIC,
+			"the image '%s' has an invalid nextdeploy.service label '%s'",
+			d->image_ref, d->service);
 		goto done;
 	}
 done:
@@ -276,7 +285,8 @@ static long app_port(const struct nd_project *p, const cJSON *image)
 {
 	const char *l = nd_json_label(image, "nextdeploy.port");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(image, "Config"), "ExposedPorts");
+		cJSON_GetObjectItemCaseSensitive(image, "Config"),
+		"ExposedPorts");
 	long port = 0;
 	int ntcp = 0;
 	const cJSON *it;
@@ -304,7 +314,8 @@ static int build_env(struct deploy *d, struct nd_error *err)
 	if (p->deploy.env_file) {
 		char *path = p->deploy.env_file[0] == '/' ?
 				     nd_strdup(p->deploy.env_file) :
-				     nd_xprintf("%s/%s", p->dir, p->deploy.env_file);
+				     nd_xprintf("%s/%s", p->dir,
+						p->deploy.env_file);
 
 		r = nd_envfile_load(&d->env, path, err);
 		free(path);
@@ -322,9 +333,10 @@ static int build_env(struct deploy *d, struct nd_error *err)
 	}
 	for (size_t i = 0; i < d->secrets.nr; i++)
 		if (nd_kvlist_find(&d->env, d->secrets.items[i].name))
-			return nd_project_error(p, err, "deploy.secrets",
-						"'%s' is both a secret and a variable of 'env_file'",
-						d->secrets.items[i].name);
+			return nd_project_error(
+				p, err, "deploy.secrets",
+				"'%s' is both a secret and a variable of 'env_file'",
+				d->secrets.items[i].name);
 	return 0;
 }
 
@@ -390,8 +402,8 @@ static void add_restart_policy(cJSON *hc, const char *policy)
  * per-deploy alias the proxy dials. cmd: NULL for the image's own.
  */
 cJSON *nd_dp_container_config(struct deploy *d, const char *service,
-			      const char *alias, int replica,
-			      const cJSON *cmd, const char *restart)
+			      const char *alias, int replica, const cJSON *cmd,
+			      const char *restart)
 {
 	const struct nd_project *p = d->p;
 	cJSON *c = cJSON_CreateObject(), *env, *labels, *hc, *nc, *ep;
@@ -430,7 +442,8 @@ cJSON *nd_dp_container_config(struct deploy *d, const char *service,
 		struct nd_buf kv = ND_BUF_INIT;
 
 		nd_buf_addf(&kv, "%s=", d->secrets.items[i].name);
-		nd_buf_add(&kv, d->secrets.items[i].value, d->secrets.items[i].len);
+		nd_buf_add(&kv, d->secrets.items[i].value,
+			   d->secrets.items[i].len);
 		cJSON_AddItemToArray(env, cJSON_CreateString(kv.buf));
 		explicit_bzero(kv.buf, kv.len);
 		nd_buf_release(&kv);
@@ -450,15 +463,16 @@ cJSON *nd_dp_container_config(struct deploy *d, const char *service,
 		cJSON_AddNumberToObject(hc, "Memory",
 					(double)p->deploy.resources.memory);
 	if (p->deploy.resources.cpus > 0)
-		cJSON_AddNumberToObject(hc, "NanoCpus",
-					(double)(long long)(p->deploy.resources.cpus * 1e9));
+		cJSON_AddNumberToObject(
+			hc, "NanoCpus",
+			(double)(long long)(p->deploy.resources.cpus * 1e9));
 	if (p->deploy.nvolumes) {
 		cJSON *mounts = cJSON_AddArrayToObject(hc, "Mounts");
 
 		for (size_t i = 0; i < p->deploy.nvolumes; i++) {
 			cJSON *m = cJSON_CreateObject();
-			char *src = nd_app_volume_name(d->app,
-						       p->deploy.volumes[i].name);
+			char *src = nd_app_volume_name(
+				d->app, p->deploy.volumes[i].name);
 
 			cJSON_AddStringToObject(m, "Type", "volume");
 			cJSON_AddStringToObject(m, "Source", src);
@@ -469,8 +483,8 @@ cJSON *nd_dp_container_config(struct deploy *d, const char *service,
 		}
 	}
 	nc = cJSON_AddObjectToObject(c, "NetworkingConfig");
-	ep = cJSON_AddObjectToObject(cJSON_AddObjectToObject(nc, "EndpointsConfig"),
-				     d->net);
+	ep = cJSON_AddObjectToObject(
+		cJSON_AddObjectToObject(nc, "EndpointsConfig"), d->net);
 	if (alias)
 		cJSON_AddItemToObject(ep, "Aliases",
 				      cJSON_CreateStringArray(&alias, 1));
@@ -524,8 +538,8 @@ static bool all_digits(const char *s)
 /* The owner of the secret files: the image's USER, resolved in the container. */
 static void resolve_owner(struct deploy *d, const char *cid)
 {
-	const char *user = nd_json_str(cJSON_GetObjectItemCaseSensitive(
-						d->image, "Config"), "User");
+	const char *user = nd_json_str(
+		cJSON_GetObjectItemCaseSensitive(d->image, "Config"), "User");
 	char *u, *g;
 
 	d->uid = d->gid = 0;
@@ -538,8 +552,9 @@ static void resolve_owner(struct deploy *d, const char *cid)
 	d->uid = all_digits(u) ? strtol(u, NULL, 10) :
 				 lookup_id(d->e, cid, "/etc/passwd", u, 2);
 	if (g)
-		d->gid = all_digits(g) ? strtol(g, NULL, 10) :
-					 lookup_id(d->e, cid, "/etc/group", g, 2);
+		d->gid = all_digits(g) ?
+				 strtol(g, NULL, 10) :
+				 lookup_id(d->e, cid, "/etc/group", g, 2);
 	else if (!all_digits(u))
 		d->gid = lookup_id(d->e, cid, "/etc/passwd", u, 3);
 	else
@@ -567,15 +582,17 @@ static int put_secrets(struct deploy *d, const char *cid, struct nd_error *err)
 	unresolved = d->uid < 0;
 	files = nd_calloc(d->secrets.nr, sizeof(*files));
 	for (size_t i = 0; i < d->secrets.nr; i++) {
-		files[i].name = nd_xprintf("run/secrets/%s", d->secrets.items[i].name);
+		files[i].name = nd_xprintf("run/secrets/%s",
+					   d->secrets.items[i].name);
 		files[i].data = d->secrets.items[i].value;
 		files[i].len = d->secrets.items[i].len;
 		files[i].mode = unresolved ? 0444 : 0400;
 		files[i].uid = unresolved ? 0 : d->uid;
 		files[i].gid = unresolved ? 0 : d->gid;
 	}
-	r = nd_container_put_files(d->e, cid, "/", dirs, unresolved ? 0755 : 0500,
-				   files, d->secrets.nr,
+	r = nd_container_put_files(d->e, cid, "/", dirs,
+				   unresolved ? 0755 : 0500, files,
+				   d->secrets.nr,
 				   nd_secrets_redact(&d->secrets), err);
 	for (size_t i = 0; i < d->secrets.nr; i++)
 		free((char *)files[i].name);
@@ -611,13 +628,15 @@ int nd_dp_create_container(struct deploy *d, const char *name, cJSON *cfg,
 		req.timeout_ms = 60000;
 		r = nd_engine_request(d->e, &req, &resp, err);
 		if (r == 0) {
-			res = cJSON_ParseWithLength(resp.body.buf, resp.body.len);
+			res = cJSON_ParseWithLength(resp.body.buf,
+						    resp.body.len);
 			if (nd_json_str(res, "Id"))
 				id = nd_strdup(nd_json_str(res, "Id"));
 			else
-				r = nd_error_set(err, ND_EGENERIC,
-						 "the engine created '%s' but sent no ID",
-						 name);
+				r = nd_error_set(
+					err, ND_EGENERIC,
+					"the engine created '%s' but sent no ID",
+					name);
 			cJSON_Delete(res);
 		}
 		explicit_bzero(body, strlen(body));
@@ -666,19 +685,22 @@ static int clear_name(struct deploy *d, const char *name, bool keep_running,
 	if (!c)
 		return 0;
 	if (!nd_infra_owned(c, d->app)) {
-		r = nd_error_set(err, ND_ECONFLICT,
-				 "a container named '%s' exists but was not created by nextdeploy",
-				 name);
+		r = nd_error_set(
+			err, ND_ECONFLICT,
+			"a container named '%s' exists but was not created by nextdeploy",
+			name);
 	} else if (keep_running && is_running(c)) {
 		*busy_id = nd_strdup(nd_json_str(c, "Id"));
 	} else {
-		r = nd_container_remove(d->e, nd_json_str(c, "Id"), true, true, err);
+		r = nd_container_remove(d->e, nd_json_str(c, "Id"), true, true,
+					err);
 		if (r == ND_ENOTFOUND) {
 			nd_error_release(err);
 			r = 0;
 		}
 		if (r == 0)
-			note(d, ND_V_DEBUG, "removed the stopped container %s", name);
+			note(d, ND_V_DEBUG, "removed the stopped container %s",
+			     name);
 	}
 	cJSON_Delete(c);
 	return r;
@@ -688,7 +710,8 @@ static int clear_name(struct deploy *d, const char *name, bool keep_running,
 
 static int release_command(struct deploy *d, struct nd_error *err)
 {
-	const char *label = nd_json_label(d->image, "nextdeploy.release-command");
+	const char *label = nd_json_label(d->image,
+					  "nextdeploy.release-command");
 	cJSON *argv = NULL, *cfg = NULL;
 	char *name = NULL, *id = NULL;
 	double t = nd_now_ms();
@@ -699,8 +722,9 @@ static int release_command(struct deploy *d, struct nd_error *err)
 		return 0;
 	argv = cJSON_Parse(label);
 	if (!cJSON_IsArray(argv) || !cJSON_GetArraySize(argv)) {
-		r = nd_error_set(err, ND_EGENERIC,
-				 "the image's nextdeploy.release-command label is not a JSON list of strings");
+		r = nd_error_set(
+			err, ND_EGENERIC,
+			"the image's nextdeploy.release-command label is not a JSON list of strings");
 		goto done;
 	}
 	name = nd_xprintf("nd-%s-release-%s", d->app, d->release);
@@ -734,14 +758,16 @@ static int release_command(struct deploy *d, struct nd_error *err)
 	}
 	if (code != 0) {
 		struct nd_buf logs = ND_BUF_INIT;
-		char *reason = nd_xprintf("the release command exited with status %ld", code);
+		char *reason = nd_xprintf(
+			"the release command exited with status %ld", code);
 
 		nd_container_logs_tail(d->e, id, 50, 64 * 1024, &logs, err);
 		nd_error_release(err);
 		add_failure(d, name, reason, logs.buf, NULL);
-		r = nd_error_set(err, ND_EGENERIC, "release '%s': %s", d->release,
-				 reason);
-		nd_error_hint(err, "the container '%s' is kept for inspection", name);
+		r = nd_error_set(err, ND_EGENERIC, "release '%s': %s",
+				 d->release, reason);
+		nd_error_hint(err, "the container '%s' is kept for inspection",
+			      name);
 		free(reason);
 		nd_buf_release(&logs);
 		goto done;
@@ -767,14 +793,16 @@ done:
 static const char *container_ip(const cJSON *c, const char *net)
 {
 	const cJSON *nets = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(c, "NetworkSettings"), "Networks");
-	const char *ip = nd_json_str(cJSON_GetObjectItemCaseSensitive(nets, net),
-				     "IPAddress");
+		cJSON_GetObjectItemCaseSensitive(c, "NetworkSettings"),
+		"Networks");
+	const char *ip = nd_json_str(
+		cJSON_GetObjectItemCaseSensitive(nets, net), "IPAddress");
 
 	return ip && *ip ? ip : NULL;
 }
 
-static void replica_fail(struct replica *rp, const char *fmt, ...) ND_PRINTF(2, 3);
+static void replica_fail(struct replica *rp, const char *fmt, ...)
+	ND_PRINTF(2, 3);
 static void replica_fail(struct replica *rp, const char *fmt, ...)
 {
 	va_list ap;
@@ -787,13 +815,14 @@ static void replica_fail(struct replica *rp, const char *fmt, ...)
 	rp->fail_reason = nd_buf_detach(&b, NULL);
 }
 
-static void keep_probe_output(struct replica *rp, const struct nd_exec_result *x,
-			      const char *extra)
+static void keep_probe_output(struct replica *rp,
+			      const struct nd_exec_result *x, const char *extra)
 {
 	nd_buf_reset(&rp->last_probe);
 	if (x) {
 		nd_buf_add(&rp->last_probe, x->out.buf, x->out.len);
-		if (x->out.len && x->err.len && x->out.buf[x->out.len - 1] != '\n')
+		if (x->out.len && x->err.len &&
+		    x->out.buf[x->out.len - 1] != '\n')
 			nd_buf_addch(&rp->last_probe, '\n');
 		nd_buf_add(&rp->last_probe, x->err.buf, x->err.len);
 	}
@@ -820,18 +849,21 @@ static int probe_once(struct deploy *d, struct replica *rp, struct nd_error *err
 	struct nd_strvec argv = ND_STRVEC_INIT;
 	enum nd_probe_kind kind = ND_PROBE_NONE;
 	bool http = g->mode == ND_GATE_HTTP || g->mode == ND_GATE_LISTEN;
-	bool in_start = nd_now_ms() - rp->started_ms < (double)g->start_period_ms;
+	bool in_start = nd_now_ms() - rp->started_ms <
+			(double)g->start_period_ms;
 	char *url = NULL;
 	bool retry_now = false;
 	int r, out = PROBE_NOT_YET;
 
 	if (rp->grace || g->mode == ND_GATE_GRACE)
 		return nd_now_ms() - rp->started_ms >= (double)g->grace_ms ?
-			       PROBE_HEALTHY : PROBE_NOT_YET;
+			       PROBE_HEALTHY :
+			       PROBE_NOT_YET;
 	if (http) {
 		kind = g->kinds[rp->kind_idx];
-		url = nd_xprintf("http://%s:%ld%s", rp->ip ? rp->ip : "127.0.0.1",
-				 g->port, g->path);
+		url = nd_xprintf("http://%s:%ld%s",
+				 rp->ip ? rp->ip : "127.0.0.1", g->port,
+				 g->path);
 		nd_probe_http_argv(&argv, kind, g->probe_path, url,
 				   g->mode == ND_GATE_LISTEN, g->timeout_ms);
 	} else {
@@ -872,8 +904,11 @@ static int probe_once(struct deploy *d, struct replica *rp, struct nd_error *err
 			goto done;
 		/* the probe program is not in the image */
 		if (g->kind_from_label) {
-			replica_fail(rp, "the image's probe '%s' (nextdeploy.probe) is not in the image",
-				     g->probe_path ? g->probe_path : nd_probe_kind_name(kind));
+			replica_fail(
+				rp,
+				"the image's probe '%s' (nextdeploy.probe) is not in the image",
+				g->probe_path ? g->probe_path :
+						nd_probe_kind_name(kind));
 			out = PROBE_FAILED;
 		} else if (++rp->kind_idx >= g->nkinds) {
 			if (g->mode == ND_GATE_LISTEN) {
@@ -882,8 +917,10 @@ static int probe_once(struct deploy *d, struct replica *rp, struct nd_error *err
 				     rp->name, (long long)(g->grace_ms / 1000));
 				rp->grace = true;
 			} else {
-				replica_fail(rp, "no program to probe %s with in the image (tried curl, wget, node, python3)",
-					     g->path);
+				replica_fail(
+					rp,
+					"no program to probe %s with in the image (tried curl, wget, node, python3)",
+					g->path);
 				out = PROBE_FAILED;
 			}
 		} else {
@@ -933,28 +970,39 @@ int nd_dp_health_gate(struct deploy *d, struct nd_error *err)
 				continue;
 			if ((r = check_interrupt(d, err)) < 0)
 				return r;
-			if ((r = nd_container_inspect(d->e, rp->id, &c, err)) < 0)
+			if ((r = nd_container_inspect(d->e, rp->id, &c, err)) <
+			    0)
 				return r;
 			state = cJSON_GetObjectItemCaseSensitive(c, "State");
 			if (!is_running(c) ||
-			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(state, "Restarting")) ||
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				    state, "Restarting")) ||
 			    nd_json_num(c, "RestartCount", 0) > 0) {
-				long code = (long)nd_json_num(state, "ExitCode", 0);
+				long code = (long)nd_json_num(state, "ExitCode",
+							      0);
 				double n = nd_json_num(c, "RestartCount", 0);
-				bool restarting = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-							  state, "Restarting")) ||
-						  is_running(c);
+				bool restarting =
+					cJSON_IsTrue(
+						cJSON_GetObjectItemCaseSensitive(
+							state, "Restarting")) ||
+					is_running(c);
 
 				/* a restarted container's ExitCode is that of its new run */
 				if (!restarting)
-					replica_fail(rp, "the container exited with status %ld",
-						     code);
+					replica_fail(
+						rp,
+						"the container exited with status %ld",
+						code);
 				else if (code)
-					replica_fail(rp, "the container exited with status %ld and is being restarted by its restart policy",
-						     code);
+					replica_fail(
+						rp,
+						"the container exited with status %ld and is being restarted by its restart policy",
+						code);
 				else
-					replica_fail(rp, "the container exited and was restarted %.0f time%s by its restart policy",
-						     n, n == 1 ? "" : "s");
+					replica_fail(
+						rp,
+						"the container exited and was restarted %.0f time%s by its restart policy",
+						n, n == 1 ? "" : "s");
 				cJSON_Delete(c);
 				return ND_EGENERIC;
 			}
@@ -974,13 +1022,15 @@ int nd_dp_health_gate(struct deploy *d, struct nd_error *err)
 				rp->healthy_ms = nd_now_ms() - rp->started_ms;
 				healthy++;
 				step(d, rp->started_ms, "%s is healthy (%s%s)",
-				     rp->create_name, g->source, rp->grace ? ", after the grace period" : "");
+				     rp->create_name, g->source,
+				     rp->grace ? ", after the grace period" :
+						 "");
 			}
 		}
 		if (healthy == d->nreps)
 			break;
 		if (!nd_sleep_ms(g->mode == ND_GATE_GRACE ? 250 :
-					  (long)g->interval_ms,
+							    (long)g->interval_ms,
 				 d->o->interrupted))
 			return check_interrupt(d, err);
 	}
@@ -1005,14 +1055,16 @@ static char *join_domains(const struct nd_strvec *v)
 
 static const char *tls_name(enum nd_tls_mode m)
 {
-	return m == ND_TLS_INTERNAL ? "internal" : m == ND_TLS_OFF ? "off" : "auto";
+	return m == ND_TLS_INTERNAL ? "internal" :
+	       m == ND_TLS_OFF	    ? "off" :
+				      "auto";
 }
 
 /* The proxy's settings that need a new container when they change. */
 struct proxy_spec {
 	const char *image;
 	char publish[24]; /* "" not published, "0" engine picks, else the port */
-	char *domains;    /* comma-separated, or "" */
+	char *domains;	  /* comma-separated, or "" */
 	const char *tls;
 };
 
@@ -1020,7 +1072,8 @@ static void proxy_spec_make(struct proxy_spec *s, const struct nd_project *p)
 {
 	s->image = nd_project_proxy_image(p);
 	if (p->deploy.publish >= 0)
-		snprintf(s->publish, sizeof(s->publish), "%ld", p->deploy.publish);
+		snprintf(s->publish, sizeof(s->publish), "%ld",
+			 p->deploy.publish);
 	else if (p->deploy.domains.nr)
 		s->publish[0] = '\0';
 	else
@@ -1032,8 +1085,10 @@ static void proxy_spec_make(struct proxy_spec *s, const struct nd_project *p)
 static bool proxy_spec_matches(const struct proxy_spec *s, const cJSON *c)
 {
 	return nd_streq(nd_json_label(c, "nextdeploy.proxy.image"), s->image) &&
-	       nd_streq(nd_json_label(c, "nextdeploy.publish") ?: "", s->publish) &&
-	       nd_streq(nd_json_label(c, "nextdeploy.domains") ?: "", s->domains) &&
+	       nd_streq(nd_json_label(c, "nextdeploy.publish") ?: "",
+			s->publish) &&
+	       nd_streq(nd_json_label(c, "nextdeploy.domains") ?: "",
+			s->domains) &&
 	       nd_streq(nd_json_label(c, "nextdeploy.tls") ?: "", s->tls);
 }
 
@@ -1046,16 +1101,20 @@ static int proxy_create(struct deploy *d, const struct proxy_spec *s,
 	int r;
 
 	cJSON_AddStringToObject(body, "Image", s->image);
-	cJSON_AddItemToObject(body, "Cmd", cJSON_CreateStringArray(
-				(const char *const[]){ "caddy", "run", "--config",
-						       ND_CADDY_FILE, "--adapter",
-						       "caddyfile" }, 6));
+	cJSON_AddItemToObject(
+		body, "Cmd",
+		cJSON_CreateStringArray(
+			(const char *const[]){ "caddy", "run", "--config",
+					       ND_CADDY_FILE, "--adapter",
+					       "caddyfile" },
+			6));
 	labels = nd_infra_labels(d->app);
 	cJSON_AddStringToObject(labels, "nextdeploy.service", "proxy");
 	cJSON_AddStringToObject(labels, "nextdeploy.proxy.image", s->image);
 	cJSON_AddStringToObject(labels, "nextdeploy.publish", s->publish);
 	if (*s->domains) {
-		cJSON_AddStringToObject(labels, "nextdeploy.domains", s->domains);
+		cJSON_AddStringToObject(labels, "nextdeploy.domains",
+					s->domains);
 		cJSON_AddStringToObject(labels, "nextdeploy.tls", s->tls);
 	}
 	cJSON_AddItemToObject(body, "Labels", labels);
@@ -1073,17 +1132,19 @@ static int proxy_create(struct deploy *d, const struct proxy_spec *s,
 			cJSON_AddStringToObject(b, "HostPort", s->publish);
 		else
 			cJSON_AddStringToObject(b, "HostPort", "");
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(
-					     cJSON_AddObjectToObject(hc, "PortBindings"),
-					     "80/tcp"),
-				     b);
+		cJSON_AddItemToArray(
+			cJSON_AddArrayToObject(
+				cJSON_AddObjectToObject(hc, "PortBindings"),
+				"80/tcp"),
+			b);
 	}
 	r = nd_container_create(d->e, d->proxy_name, body, &id, err);
 	cJSON_Delete(body);
 	if (r < 0)
-		return nd_error_wrap(err, "creating the proxy '%s'", d->proxy_name);
-	if (*s->domains &&
-	    (r = nd_network_connect(d->e, ND_EDGE_NETWORK, id, NULL, err)) < 0) {
+		return nd_error_wrap(err, "creating the proxy '%s'",
+				     d->proxy_name);
+	if (*s->domains && (r = nd_network_connect(d->e, ND_EDGE_NETWORK, id,
+						   NULL, err)) < 0) {
 		nd_error_wrap(err, "connecting '%s' to '%s'", d->proxy_name,
 			      ND_EDGE_NETWORK);
 		goto fail;
@@ -1099,20 +1160,20 @@ static int proxy_create(struct deploy *d, const struct proxy_spec *s,
 		goto fail;
 	*id_out = id;
 	return 0;
-fail:
-	{
-		struct nd_error e2 = ND_ERROR_INIT;
+fail : {
+	struct nd_error e2 = ND_ERROR_INIT;
 
-		nd_container_remove(d->e, id, true, true, &e2);
-		nd_error_release(&e2);
-	}
+	nd_container_remove(d->e, id, true, true, &e2);
+	nd_error_release(&e2);
+}
 	free(id);
 	return r;
 }
 
 static void record_for(struct deploy *d, struct nd_deploy_record *rec)
 {
-	const struct nd_deploy_record *old = d->st.have_record ? &d->st.rec : NULL;
+	const struct nd_deploy_record *old = d->st.have_record ? &d->st.rec :
+								 NULL;
 
 	memset(rec, 0, sizeof(*rec));
 	rec->app = nd_strdup(d->app);
@@ -1145,10 +1206,11 @@ static void record_failure(struct deploy *d)
 
 	if (!d->st.proxy || !d->st.have_record)
 		return;
-	nd_record_list_push(&d->st.rec.failed, d->release, ND_RECORD_HISTORY_MAX);
+	nd_record_list_push(&d->st.rec.failed, d->release,
+			    ND_RECORD_HISTORY_MAX);
 	json = nd_record_json(&d->st.rec);
-	if (nd_infra_proxy_put_record(d->e, nd_json_str(d->st.proxy, "Id"), json,
-				      &err) < 0)
+	if (nd_infra_proxy_put_record(d->e, nd_json_str(d->st.proxy, "Id"),
+				      json, &err) < 0)
 		note(d, ND_V_DEBUG, "cannot record the failure: %s", err.msg);
 	nd_error_release(&err);
 	free(json);
@@ -1173,21 +1235,22 @@ static int switch_proxy(struct deploy *d, struct nd_error *err)
 		double tp = nd_now_ms();
 		bool pulled = false;
 
-		if ((r = nd_infra_image_ensure(d->e, spec.image, &pulled, err)) < 0)
+		if ((r = nd_infra_image_ensure(d->e, spec.image, &pulled,
+					       err)) < 0)
 			goto done;
 		if (pulled)
 			step(d, tp, "pulled the proxy image %s", spec.image);
 	}
 	if (*spec.domains &&
-	    (r = nd_infra_network_ensure(d->e, ND_EDGE_NETWORK, ND_EDGE_APP, NULL,
-					 err)) < 0)
+	    (r = nd_infra_network_ensure(d->e, ND_EDGE_NETWORK, ND_EDGE_APP,
+					 NULL, err)) < 0)
 		goto done;
 	if (proxy && !proxy_spec_matches(&spec, proxy)) {
 		note(d, ND_V_WARNING,
 		     "recreating the proxy %s (its image, published port or domains changed): requests are refused for a moment",
 		     d->proxy_name);
-		if ((r = nd_infra_container_discard(d->e, nd_json_str(proxy, "Id"),
-						    5, err)) < 0)
+		if ((r = nd_infra_container_discard(
+			     d->e, nd_json_str(proxy, "Id"), 5, err)) < 0)
 			goto done;
 		proxy = NULL;
 	}
@@ -1205,8 +1268,9 @@ static int switch_proxy(struct deploy *d, struct nd_error *err)
 				goto restore;
 		} else {
 			if ((r = nd_container_start(d->e, id, err)) < 0 ||
-			    (r = nd_infra_proxy_wait_ready(d->e, id, ND_PROXY_READY_MS,
-							   d->o->interrupted, err)) < 0)
+			    (r = nd_infra_proxy_wait_ready(
+				     d->e, id, ND_PROXY_READY_MS,
+				     d->o->interrupted, err)) < 0)
 				goto done;
 		}
 		d->switched = true;
@@ -1228,8 +1292,8 @@ static int switch_proxy(struct deploy *d, struct nd_error *err)
 		r = nd_edge_sync(d->e, d->p, &d->o->ui, d->o->interrupted, err);
 		if (r < 0) {
 			/* live through its own proxy, but not under its domains */
-			nd_error_wrap(err, "release '%s' is live on %s, but", d->release,
-				      d->proxy_name);
+			nd_error_wrap(err, "release '%s' is live on %s, but",
+				      d->release, d->proxy_name);
 			goto done;
 		}
 		if (*spec.domains)
@@ -1285,7 +1349,8 @@ static void drain_old(struct deploy *d)
 	nd_filters_project(&f, d->app);
 	nd_filters_add(&f, "label", svc);
 	if (nd_containers_list(d->e, false, &f, &list, &err) < 0) {
-		note(d, ND_V_WARNING, "cannot list the old containers: %s", err.msg);
+		note(d, ND_V_WARNING, "cannot list the old containers: %s",
+		     err.msg);
 		goto done;
 	}
 	cJSON_ArrayForEach(c, list)
@@ -1306,13 +1371,16 @@ static void drain_old(struct deploy *d)
 			cJSON *full = NULL;
 			const char *sig;
 
-			if (is_new(d, id) || nd_container_inspect(d->e, id, &full, &err) < 0) {
+			if (is_new(d, id) ||
+			    nd_container_inspect(d->e, id, &full, &err) < 0) {
 				nd_error_release(&err);
 				continue;
 			}
-			sig = nd_json_str(cJSON_GetObjectItemCaseSensitive(full, "Config"),
+			sig = nd_json_str(cJSON_GetObjectItemCaseSensitive(
+						  full, "Config"),
 					  "StopSignal");
-			if (nd_container_kill(d->e, id, sig && *sig ? sig : "SIGTERM",
+			if (nd_container_kill(d->e, id,
+					      sig && *sig ? sig : "SIGTERM",
 					      &err) < 0)
 				nd_error_release(&err);
 			cJSON_Delete(full);
@@ -1324,14 +1392,16 @@ static void drain_old(struct deploy *d)
 
 			if (is_new(d, id))
 				continue;
-			if (nd_container_stop(d->e, id,
-					      left > 0 ? (int)((left + 999) / 1000) : 0,
-					      &err) < 0) {
+			if (nd_container_stop(
+				    d->e, id,
+				    left > 0 ? (int)((left + 999) / 1000) : 0,
+				    &err) < 0) {
 				note(d, ND_V_WARNING, "cannot stop %s: %s",
 				     nd_container_name(c), err.msg);
 				nd_error_release(&err);
 			} else {
-				note(d, ND_V_DEBUG, "stopped %s", nd_container_name(c));
+				note(d, ND_V_DEBUG, "stopped %s",
+				     nd_container_name(c));
 			}
 		}
 	}
@@ -1341,11 +1411,13 @@ static void drain_old(struct deploy *d)
 
 		if (!rp->busy_id)
 			continue;
-		if (nd_container_remove(d->e, rp->busy_id, true, true, &err) < 0 &&
+		if (nd_container_remove(d->e, rp->busy_id, true, true, &err) <
+			    0 &&
 		    err.code != ND_ENOTFOUND) {
 			note(d, ND_V_WARNING, "cannot remove the old %s: %s",
 			     rp->name, err.msg);
-		} else if (nd_container_rename(d->e, rp->id, rp->name, &err) < 0) {
+		} else if (nd_container_rename(d->e, rp->id, rp->name, &err) <
+			   0) {
 			note(d, ND_V_WARNING, "cannot rename %s to %s: %s",
 			     rp->create_name, rp->name, err.msg);
 		}
@@ -1375,7 +1447,9 @@ static void collect_failure(struct deploy *d)
 		if (!rp->id || rp->healthy)
 			continue;
 		if (!rp->fail_reason)
-			replica_fail(rp, "not healthy yet when another replica failed");
+			replica_fail(
+				rp,
+				"not healthy yet when another replica failed");
 		nd_container_logs_tail(d->e, rp->id, 30, 32 * 1024, &logs, &err);
 		nd_error_release(&err);
 		add_failure(d, rp->create_name, rp->fail_reason, logs.buf,
@@ -1433,8 +1507,9 @@ int nd_dp_prepare(struct deploy *d, struct nd_error *err)
 	int r;
 
 	if (d->p->deploy.target == ND_TARGET_SWARM)
-		return nd_project_error(d->p, err, "deploy.target",
-					"'run' deploys to one engine; 'target: swarm' is not supported yet");
+		return nd_project_error(
+			d->p, err, "deploy.target",
+			"'run' deploys to one engine; 'target: swarm' is not supported yet");
 	if ((r = find_image(d, err)) < 0)
 		return r;
 	d->port = app_port(d->p, d->image);
@@ -1460,11 +1535,13 @@ static void lock_event(void *ud, enum nd_lock_event ev,
 
 	switch (ev) {
 	case ND_LOCK_WAITING:
-		note(d, ND_V_INFO, "waiting for the deploy lock, held by %s", who);
+		note(d, ND_V_INFO, "waiting for the deploy lock, held by %s",
+		     who);
 		break;
 	case ND_LOCK_BROKE_STALE:
 		note(d, ND_V_WARNING,
-		     "broke a stale deploy lock (its process is gone): %s", who);
+		     "broke a stale deploy lock (its process is gone): %s",
+		     who);
 		break;
 	case ND_LOCK_BROKE_FORCED:
 		note(d, ND_V_WARNING, "broke the deploy lock held by %s", who);
@@ -1492,7 +1569,8 @@ static int take_lock(struct deploy *d, struct nd_error *err)
 	r = nd_lock_acquire(&d->lock, d->e, &lo, err);
 	free(name);
 	if (r == 0) {
-		note(d, ND_V_DEBUG, "deploy lock taken in %.0f ms", nd_now_ms() - t);
+		note(d, ND_V_DEBUG, "deploy lock taken in %.0f ms",
+		     nd_now_ms() - t);
 		timing(d, "lock", t);
 	}
 	return r;
@@ -1514,12 +1592,14 @@ static int make_replicas(struct deploy *d, struct nd_error *err)
 					  d->release, i + 1) :
 			       nd_xprintf("nd-%s-%s-%s", d->app, d->service,
 					  d->release);
-		rp->alias = nd_xprintf("nd-%s-%s-%ld", d->app, d->deploy_id, i + 1);
+		rp->alias = nd_xprintf("nd-%s-%s-%ld", d->app, d->deploy_id,
+				       i + 1);
 		if ((r = clear_name(d, rp->name, true, &rp->busy_id, err)) < 0)
 			return r;
 		if (rp->busy_id) {
 			rp->create_name = nd_xprintf("%s-next", rp->name);
-			if ((r = clear_name(d, rp->create_name, false, NULL, err)) < 0)
+			if ((r = clear_name(d, rp->create_name, false, NULL,
+					    err)) < 0)
 				return r;
 		} else {
 			rp->create_name = nd_strdup(rp->name);
@@ -1536,10 +1616,11 @@ static int create_and_start(struct deploy *d, struct nd_error *err)
 
 	for (size_t i = 0; i < d->nreps; i++) {
 		struct replica *rp = &d->reps[i];
-		cJSON *cfg = nd_dp_container_config(d, d->service, rp->alias, rp->n,
-					      NULL, restart);
+		cJSON *cfg = nd_dp_container_config(d, d->service, rp->alias,
+						    rp->n, NULL, restart);
 
-		r = nd_dp_create_container(d, rp->create_name, cfg, &rp->id, err);
+		r = nd_dp_create_container(d, rp->create_name, cfg, &rp->id,
+					   err);
 		cJSON_Delete(cfg);
 		if (r < 0)
 			return r;
@@ -1553,10 +1634,12 @@ static int create_and_start(struct deploy *d, struct nd_error *err)
 		struct replica *rp = &d->reps[i];
 
 		if ((r = nd_container_start(d->e, rp->id, err)) < 0)
-			return nd_error_wrap(err, "starting '%s'", rp->create_name);
+			return nd_error_wrap(err, "starting '%s'",
+					     rp->create_name);
 		rp->started_ms = nd_now_ms();
 	}
-	step(d, t, "started %zu container%s", d->nreps, d->nreps == 1 ? "" : "s");
+	step(d, t, "started %zu container%s", d->nreps,
+	     d->nreps == 1 ? "" : "s");
 	timing(d, "start", t);
 	return 0;
 }
@@ -1567,12 +1650,14 @@ static int ensure_resources(struct deploy *d, struct nd_error *err)
 	bool created = false;
 	int r;
 
-	if ((r = nd_infra_network_ensure(d->e, d->net, d->app, &created, err)) < 0)
+	if ((r = nd_infra_network_ensure(d->e, d->net, d->app, &created, err)) <
+	    0)
 		return r;
 	if (created)
 		note(d, ND_V_DEBUG, "created the network %s", d->net);
 	for (size_t i = 0; i < d->p->deploy.nvolumes; i++) {
-		char *v = nd_app_volume_name(d->app, d->p->deploy.volumes[i].name);
+		char *v = nd_app_volume_name(d->app,
+					     d->p->deploy.volumes[i].name);
 
 		r = nd_infra_volume_ensure(d->e, v, d->app, err);
 		free(v);
@@ -1652,15 +1737,18 @@ int nd_deploy_run(struct nd_deploy_result *res, struct nd_engine *e,
 		r = nd_error_set(err, ND_EGENERIC,
 				 "release '%s' failed its health check: %s: %s",
 				 d.release, bad ? bad->create_name : "?",
-				 bad && bad->fail_reason ? bad->fail_reason : "unhealthy");
+				 bad && bad->fail_reason ? bad->fail_reason :
+							   "unhealthy");
 		if (res->previous)
-			nd_error_hint(err,
-				      "release '%s' is still live; the failed container%s kept, stopped, for inspection",
-				      res->previous,
-				      d.nreps > 1 ? "s are" : " is");
+			nd_error_hint(
+				err,
+				"release '%s' is still live; the failed container%s kept, stopped, for inspection",
+				res->previous, d.nreps > 1 ? "s are" : " is");
 		else
-			nd_error_hint(err, "the failed container%s kept, stopped, for inspection",
-				      d.nreps > 1 ? "s are" : " is");
+			nd_error_hint(
+				err,
+				"the failed container%s kept, stopped, for inspection",
+				d.nreps > 1 ? "s are" : " is");
 		goto done;
 	}
 	if (r < 0)
@@ -1687,7 +1775,8 @@ int nd_deploy_run(struct nd_deploy_result *res, struct nd_engine *e,
 unwind:
 	/* before the switch: the new containers never served; remove them */
 	if (r == ND_EINTERRUPTED)
-		note(&d, ND_V_WARNING, "interrupted: removing the new containers");
+		note(&d, ND_V_WARNING,
+		     "interrupted: removing the new containers");
 	stop_new(&d, true);
 done:
 	res->total_ms = nd_now_ms() - d.t0;
@@ -1695,8 +1784,8 @@ done:
 		struct nd_error e2 = ND_ERROR_INIT;
 
 		if (nd_lock_release(&d.lock, &e2) < 0)
-			note(&d, ND_V_WARNING, "cannot release the deploy lock: %s",
-			     e2.msg);
+			note(&d, ND_V_WARNING,
+			     "cannot release the deploy lock: %s", e2.msg);
 		nd_error_release(&e2);
 	}
 	nd_dp_release(&d);

@@ -74,8 +74,8 @@ struct nd_deploy_ui {
 };
 
 struct nd_deploy_opts {
-	const char *release;      /* NULL: the newest image */
-	bool rollback;            /* for hooks and messages */
+	const char *release; /* NULL: the newest image */
+	bool rollback;	     /* for hooks and messages */
 	int64_t lock_wait_ms;
 	bool break_lock;
 	const char *command_line; /* for the lock's label */
@@ -91,8 +91,8 @@ struct nd_deploy_timing {
 struct nd_deploy_failure {
 	char *container;
 	char *reason;
-	char *logs;   /* the last log lines */
-	char *probe;  /* the last probe's output */
+	char *logs;  /* the last log lines */
+	char *probe; /* the last probe's output */
 };
 
 struct nd_deploy_result {
@@ -101,16 +101,16 @@ struct nd_deploy_result {
 	char *release;
 	char *image;
 	char *image_id;
-	char *previous;  /* the release live before, or NULL */
+	char *previous; /* the release live before, or NULL */
 	char *url;
 	char *deploy_id;
-	char *gate;      /* how health was decided */
+	char *gate; /* how health was decided */
 	struct nd_strvec containers;
 	struct nd_deploy_timing timings[16];
 	size_t ntimings;
 	struct nd_deploy_failure *failures;
 	size_t nfailures;
-	bool live;        /* the release went live */
+	bool live;	  /* the release went live */
 	bool hook_failed; /* post-deploy failed after the switch */
 	double total_ms;
 };
@@ -125,13 +125,16 @@ struct cJSON *nd_deploy_result_json(const struct nd_deploy_result *r);
 /* --- state, shared with the operating commands --- */
 
 struct nd_app_state {
-	struct cJSON *proxy;  /* inspect of nd-<app>-proxy, or NULL */
+	struct cJSON *proxy; /* inspect of nd-<app>-proxy, or NULL */
 	bool proxy_running;
 	bool have_record;
 	struct nd_deploy_record rec;
 	struct cJSON *containers; /* every managed container of the app */
 };
-#define ND_APP_STATE_INIT { NULL, false, false, { 0 }, NULL }
+#define ND_APP_STATE_INIT                       \
+	{                                       \
+		NULL, false, false, { 0 }, NULL \
+	}
 
 int nd_app_state_load(struct nd_app_state *st, struct nd_engine *e,
 		      const char *app, struct nd_error *err);
@@ -144,9 +147,9 @@ char *nd_app_url(struct nd_engine *e, const struct nd_project *p,
 /* A release of the app: its newest image. */
 struct nd_release_info {
 	char *release;
-	char *image;     /* a tag, or the short ID */
+	char *image; /* a tag, or the short ID */
 	char *image_id;
-	double created;  /* Unix seconds */
+	double created; /* Unix seconds */
 	double size;
 	const char *status; /* "live", "stopped" (live but not running),
 			       "failed", "previous", "" */

@@ -87,9 +87,10 @@ int nd_infra_network_ensure(struct nd_engine *e, const char *name,
 		*created = false;
 	if (r == 0) {
 		if (!nd_infra_owned(net, app))
-			r = nd_error_set(err, ND_ECONFLICT,
-					 "the network '%s' exists but was not created by nextdeploy for '%s'",
-					 name, app);
+			r = nd_error_set(
+				err, ND_ECONFLICT,
+				"the network '%s' exists but was not created by nextdeploy for '%s'",
+				name, app);
 		goto done;
 	}
 	if (r != ND_ENOTFOUND)
@@ -120,9 +121,10 @@ int nd_infra_volume_ensure(struct nd_engine *e, const char *name,
 
 	if (r == 0) {
 		if (!nd_infra_owned(vol, app))
-			r = nd_error_set(err, ND_ECONFLICT,
-					 "the volume '%s' exists but was not created by nextdeploy for '%s'",
-					 name, app);
+			r = nd_error_set(
+				err, ND_ECONFLICT,
+				"the volume '%s' exists but was not created by nextdeploy for '%s'",
+				name, app);
 		goto done;
 	}
 	if (r != ND_ENOTFOUND)
@@ -160,11 +162,12 @@ int nd_infra_proxy_put(struct nd_engine *e, const char *id,
 int nd_infra_proxy_put_record(struct nd_engine *e, const char *id,
 			      const char *record, struct nd_error *err)
 {
-	struct nd_put_file f = { "nextdeploy.json", record, strlen(record),
-				 0644, 0, 0 };
+	struct nd_put_file f = {
+		"nextdeploy.json", record, strlen(record), 0644, 0, 0
+	};
 
-	return nd_container_put_files(e, id, ND_CADDY_DIR, NULL, 0, &f, 1,
-				      NULL, err);
+	return nd_container_put_files(e, id, ND_CADDY_DIR, NULL, 0, &f, 1, NULL,
+				      err);
 }
 
 /* The last non-empty line of Caddy's output that is not a JSON log line. */
@@ -193,9 +196,10 @@ static void caddy_message(struct nd_buf *out, const struct nd_exec_result *x)
 int nd_infra_caddy_reload(struct nd_engine *e, const char *id,
 			  struct nd_error *err)
 {
-	static const char *const argv[] = { "caddy", "reload", "--config",
-					    ND_CADDY_FILE, "--adapter",
-					    "caddyfile", NULL };
+	static const char *const argv[] = { "caddy",	 "reload",
+					    "--config",	 ND_CADDY_FILE,
+					    "--adapter", "caddyfile",
+					    NULL };
 	struct nd_exec_opts o = { 0 };
 	struct nd_exec_result x = ND_EXEC_RESULT_INIT;
 	int r;
@@ -208,9 +212,10 @@ int nd_infra_caddy_reload(struct nd_engine *e, const char *id,
 		struct nd_buf msg = ND_BUF_INIT;
 
 		caddy_message(&msg, &x);
-		r = nd_error_set(err, ND_EGENERIC,
-				 "the proxy refused the new configuration (caddy reload exited with %ld)%s%s",
-				 x.exit_code, msg.len ? ": " : "", msg.buf);
+		r = nd_error_set(
+			err, ND_EGENERIC,
+			"the proxy refused the new configuration (caddy reload exited with %ld)%s%s",
+			x.exit_code, msg.len ? ": " : "", msg.buf);
 		nd_buf_release(&msg);
 	}
 	nd_exec_result_release(&x);
@@ -273,7 +278,8 @@ int nd_infra_proxy_wait_ready(struct nd_engine *e, const char *id,
 		if ((r = nd_container_inspect(e, id, &c, err)) < 0)
 			break;
 		state = cJSON_GetObjectItemCaseSensitive(c, "State");
-		running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(state, "Running"));
+		running = cJSON_IsTrue(
+			cJSON_GetObjectItemCaseSensitive(state, "Running"));
 		started = nd_parse_rfc3339(nd_json_str(state, "StartedAt"));
 		cJSON_Delete(c);
 		if (!running) {
@@ -282,9 +288,10 @@ int nd_infra_proxy_wait_ready(struct nd_engine *e, const char *id,
 			nd_container_logs_tail(e, id, 5, 4096, &tail, err);
 			nd_error_release(err);
 			nd_buf_rtrim(&tail);
-			r = nd_error_set(err, ND_EGENERIC,
-					 "the proxy stopped right after it started%s%s",
-					 tail.len ? ": " : "", tail.buf);
+			r = nd_error_set(
+				err, ND_EGENERIC,
+				"the proxy stopped right after it started%s%s",
+				tail.len ? ": " : "", tail.buf);
 			nd_buf_release(&tail);
 			break;
 		}
@@ -295,9 +302,10 @@ int nd_infra_proxy_wait_ready(struct nd_engine *e, const char *id,
 		if (strstr(logs.buf, "serving initial configuration"))
 			break;
 		if (nd_now_ms() > end) {
-			r = nd_error_set(err, ND_ETIMEOUT,
-					 "the proxy did not start serving within %lds",
-					 timeout_ms / 1000);
+			r = nd_error_set(
+				err, ND_ETIMEOUT,
+				"the proxy did not start serving within %lds",
+				timeout_ms / 1000);
 			break;
 		}
 		if (!nd_sleep_ms(100, interrupted)) {
@@ -327,7 +335,8 @@ int nd_infra_image_ensure(struct nd_engine *e, const char *ref, bool *pulled,
 
 long nd_infra_published_port(const cJSON *inspect, const char *port)
 {
-	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(inspect, "NetworkSettings");
+	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(inspect,
+							   "NetworkSettings");
 	const cJSON *ports = cJSON_GetObjectItemCaseSensitive(ns, "Ports");
 	const cJSON *binds = cJSON_GetObjectItemCaseSensitive(ports, port);
 	const cJSON *b;
@@ -380,8 +389,9 @@ char *nd_engine_public_host(const struct nd_engine *e)
 		return nd_strndup(s, (size_t)(end - s));
 	case ND_ENGINE_SSH:
 		s = e->ssh_target ? strrchr(e->ssh_target, '@') : NULL;
-		return nd_strdup(s ? s + 1 :
-				     e->ssh_target ? e->ssh_target : "127.0.0.1");
+		return nd_strdup(s	       ? s + 1 :
+				 e->ssh_target ? e->ssh_target :
+						 "127.0.0.1");
 	default:
 		return nd_strdup("127.0.0.1");
 	}
@@ -402,16 +412,17 @@ char *nd_app_url(struct nd_engine *e, const struct nd_project *p,
 				    80;
 
 		if (p->deploy.tls == ND_TLS_OFF)
-			return http == 80 ? nd_xprintf("http://%s/",
-						       p->deploy.domains.items[0]) :
-					    nd_xprintf("http://%s:%ld/",
-						       p->deploy.domains.items[0],
-						       http);
-		return https == 443 ? nd_xprintf("https://%s/",
-						 p->deploy.domains.items[0]) :
-				      nd_xprintf("https://%s:%ld/",
-						 p->deploy.domains.items[0],
-						 https);
+			return http == 80 ?
+				       nd_xprintf("http://%s/",
+						  p->deploy.domains.items[0]) :
+				       nd_xprintf("http://%s:%ld/",
+						  p->deploy.domains.items[0],
+						  http);
+		return https == 443 ?
+			       nd_xprintf("https://%s/",
+					  p->deploy.domains.items[0]) :
+			       nd_xprintf("https://%s:%ld/",
+					  p->deploy.domains.items[0], https);
 	}
 	port = proxy ? nd_infra_published_port(proxy, "80/tcp") : 0;
 	if (!port && p->deploy.publish > 0)
@@ -457,13 +468,15 @@ int nd_app_state_load(struct nd_app_state *st, struct nd_engine *e,
 	if (r < 0)
 		goto done;
 	if (!nd_infra_owned(st->proxy, app)) {
-		r = nd_error_set(err, ND_ECONFLICT,
-				 "a container named '%s' exists but was not created by nextdeploy",
-				 proxy);
+		r = nd_error_set(
+			err, ND_ECONFLICT,
+			"a container named '%s' exists but was not created by nextdeploy",
+			proxy);
 		goto done;
 	}
 	st->proxy_running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(st->proxy, "State"), "Running"));
+		cJSON_GetObjectItemCaseSensitive(st->proxy, "State"),
+		"Running"));
 	r = nd_container_get_file(e, proxy, ND_RECORD_FILE, 1 << 20, &rec, err);
 	if (r == ND_ENOTFOUND) {
 		nd_error_release(err);
@@ -556,7 +569,8 @@ int nd_releases_list(struct nd_release_info **out, size_t *n,
 		}
 		free(ri->image);
 		free(ri->image_id);
-		ri->image = nd_strdup(image_display(img, shortid, sizeof(shortid)));
+		ri->image = nd_strdup(
+			image_display(img, shortid, sizeof(shortid)));
 		ri->image_id = nd_strdup(nd_json_str(img, "Id") ?: "");
 		ri->created = created;
 		ri->size = nd_json_num(img, "Size", 0);
@@ -567,7 +581,8 @@ int nd_releases_list(struct nd_release_info **out, size_t *n,
 
 		/* the list has whole seconds; inspect has nanoseconds */
 		if (nd_image_inspect(e, ri->image_id, &full, err) == 0) {
-			double t = nd_parse_rfc3339(nd_json_str(full, "Created"));
+			double t = nd_parse_rfc3339(
+				nd_json_str(full, "Created"));
 
 			if (t > 0)
 				ri->created = t;
@@ -578,16 +593,21 @@ int nd_releases_list(struct nd_release_info **out, size_t *n,
 		ri->status = "";
 		if (st && st->have_record) {
 			if (nd_streq(st->rec.release, ri->release))
-				ri->status = st->proxy_running ? "live" : "stopped";
-			else if (nd_strvec_contains(&st->rec.failed, ri->release))
+				ri->status = st->proxy_running ? "live" :
+								 "stopped";
+			else if (nd_strvec_contains(&st->rec.failed,
+						    ri->release))
 				ri->status = "failed";
-			else if (nd_strvec_contains(&st->rec.history, ri->release))
+			else if (nd_strvec_contains(&st->rec.history,
+						    ri->release))
 				ri->status = "previous";
 		}
 	}
 	/* stable: images of the same second keep the engine's order */
 	for (size_t i = 1; i < nr; i++)
-		for (size_t j = i; j > 0 && by_created_desc(&list[j - 1], &list[j]) > 0; j--) {
+		for (size_t j = i;
+		     j > 0 && by_created_desc(&list[j - 1], &list[j]) > 0;
+		     j--) {
 			struct nd_release_info tmp = list[j];
 
 			list[j] = list[j - 1];
@@ -637,7 +657,9 @@ int nd_rollback_target(char **out, struct nd_engine *e, const char *app,
 	}
 	r = nd_error_set(err, ND_ENOTFOUND,
 			 "'%s' has no previous release to roll back to", app);
-	nd_error_hint(err, "see 'nextdeploy releases', then 'nextdeploy rollback RELEASE'");
+	nd_error_hint(
+		err,
+		"see 'nextdeploy releases', then 'nextdeploy rollback RELEASE'");
 done:
 	nd_releases_free(list, n);
 	return r;
@@ -687,8 +709,8 @@ static enum nd_tls_mode tls_from_label(const char *s)
 	return ND_TLS_AUTO;
 }
 
-static int edge_sites(struct nd_edge_site **out, size_t *n,
-		      struct nd_engine *e, struct nd_error *err)
+static int edge_sites(struct nd_edge_site **out, size_t *n, struct nd_engine *e,
+		      struct nd_error *err)
 {
 	struct nd_filters f = ND_FILTERS_INIT;
 	struct nd_edge_site *sites = NULL;
@@ -715,7 +737,8 @@ static int edge_sites(struct nd_edge_site **out, size_t *n,
 			continue;
 		}
 		s.app = nd_strdup(app);
-		s.upstream = nd_xprintf("nd-%s-proxy:%d", app, ND_PROXY_HTTP_PORT);
+		s.upstream = nd_xprintf("nd-%s-proxy:%d", app,
+					ND_PROXY_HTTP_PORT);
 		s.tls = tls_from_label(nd_json_label(c, "nextdeploy.tls"));
 		sites = nd_realloc(sites, (ns + 1) * sizeof(*sites));
 		sites[ns++] = s;
@@ -733,17 +756,21 @@ static int edge_create(struct nd_engine *e, const struct nd_project *p,
 		       struct nd_error *err)
 {
 	long http = p->deploy.proxy.http_port ? p->deploy.proxy.http_port : 80;
-	long https = p->deploy.proxy.https_port ? p->deploy.proxy.https_port : 443;
+	long https = p->deploy.proxy.https_port ? p->deploy.proxy.https_port :
+						  443;
 	cJSON *body = cJSON_CreateObject(), *labels, *hc, *pb, *ep, *mounts, *m;
 	char port[32];
 	char *id = NULL;
 	int r;
 
 	cJSON_AddStringToObject(body, "Image", image);
-	cJSON_AddItemToObject(body, "Cmd", cJSON_CreateStringArray(
-				(const char *const[]){ "caddy", "run", "--config",
-						       ND_CADDY_FILE, "--adapter",
-						       "caddyfile" }, 6));
+	cJSON_AddItemToObject(
+		body, "Cmd",
+		cJSON_CreateStringArray(
+			(const char *const[]){ "caddy", "run", "--config",
+					       ND_CADDY_FILE, "--adapter",
+					       "caddyfile" },
+			6));
 	labels = nd_infra_labels(ND_EDGE_APP);
 	cJSON_AddStringToObject(labels, "nextdeploy.service", "proxy");
 	snprintf(port, sizeof(port), "%ld", http);
@@ -814,9 +841,10 @@ int nd_edge_sync(struct nd_engine *e, const struct nd_project *p,
 	} else if (r < 0) {
 		goto done;
 	} else if (!nd_infra_owned(edge, ND_EDGE_APP)) {
-		r = nd_error_set(err, ND_ECONFLICT,
-				 "a container named '%s' exists but was not created by nextdeploy",
-				 ND_EDGE_NAME);
+		r = nd_error_set(
+			err, ND_ECONFLICT,
+			"a container named '%s' exists but was not created by nextdeploy",
+			ND_EDGE_NAME);
 		goto done;
 	}
 	if ((r = nd_infra_image_ensure(e, image, NULL, err)) < 0)
@@ -849,8 +877,8 @@ int nd_edge_sync(struct nd_engine *e, const struct nd_project *p,
 	}
 	if (!nsites) {
 		if (edge) {
-			r = nd_infra_container_discard(e, nd_json_str(edge, "Id"),
-						       10, err);
+			r = nd_infra_container_discard(
+				e, nd_json_str(edge, "Id"), 10, err);
 			if (r == 0)
 				ui_note(ui, ND_V_INFO,
 					"removed the edge proxy %s: no app has domains any more",
@@ -861,7 +889,8 @@ int nd_edge_sync(struct nd_engine *e, const struct nd_project *p,
 	nd_caddy_edge_config(&config, sites, nsites);
 	if ((r = nd_infra_network_ensure(e, ND_EDGE_NETWORK, ND_EDGE_APP, NULL,
 					 err)) < 0 ||
-	    (r = nd_infra_volume_ensure(e, ND_EDGE_VOLUME, ND_EDGE_APP, err)) < 0)
+	    (r = nd_infra_volume_ensure(e, ND_EDGE_VOLUME, ND_EDGE_APP, err)) <
+		    0)
 		goto done;
 	if (!edge) {
 		if ((r = edge_create(e, p, image, config.buf, &id, err)) < 0)
@@ -880,10 +909,12 @@ int nd_edge_sync(struct nd_engine *e, const struct nd_project *p,
 		long want_http = p->deploy.proxy.http_port ?: 80;
 		long want_https = p->deploy.proxy.https_port ?: 443;
 
-		if ((hp && atol(hp) != want_http) || (sp && atol(sp) != want_https))
+		if ((hp && atol(hp) != want_http) ||
+		    (sp && atol(sp) != want_https))
 			ui_note(ui, ND_V_WARNING,
 				"the edge proxy already serves on ports %s/%s; deploy.proxy.http_port/https_port (%ld/%ld) apply only when it is first created",
-				hp ? hp : "?", sp ? sp : "?", want_http, want_https);
+				hp ? hp : "?", sp ? sp : "?", want_http,
+				want_https);
 	}
 	running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(edge, "State"), "Running"));
@@ -903,8 +934,8 @@ done:
 		struct nd_error e2 = ND_ERROR_INIT;
 
 		if (nd_lock_release(&lock, &e2) < 0)
-			ui_note(ui, ND_V_WARNING, "cannot release the edge lock: %s",
-				e2.msg);
+			ui_note(ui, ND_V_WARNING,
+				"cannot release the edge lock: %s", e2.msg);
 		nd_error_release(&e2);
 	}
 	for (size_t i = 0; i < nsites; i++)

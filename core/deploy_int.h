@@ -19,11 +19,11 @@ struct cJSON;
 
 /* One container of the new release. */
 struct replica {
-	int n;            /* 1-based */
-	char *name;       /* final name: nd-<app>-<service>-<release>[-n] */
+	int n;		   /* 1-based */
+	char *name;	   /* final name: nd-<app>-<service>-<release>[-n] */
 	char *create_name; /* name at creation ("-next" while name is busy) */
-	char *busy_id;    /* the running container holding `name`, if any */
-	char *alias;      /* nd-<app>-<deploy>-<n> on the project network */
+	char *busy_id;	   /* the running container holding `name`, if any */
+	char *alias;	   /* nd-<app>-<deploy>-<n> on the project network */
 	char *id;
 	char *ip;
 	bool healthy;
@@ -32,7 +32,7 @@ struct replica {
 	double started_ms;
 	double healthy_ms;
 	size_t kind_idx;
-	bool grace;       /* fell back to the grace period */
+	bool grace; /* fell back to the grace period */
 	struct nd_buf last_probe;
 	char *fail_reason;
 };
@@ -60,7 +60,7 @@ struct deploy {
 	struct replica *reps;
 	size_t nreps;
 	bool switched;
-	long uid, gid;     /* owner of the secret files */
+	long uid, gid; /* owner of the secret files */
 	double t0;
 };
 

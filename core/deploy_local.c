@@ -54,7 +54,8 @@ static bool running(const cJSON *c)
 
 	/* inspect: State.Running; a list summary: State "running" */
 	if (cJSON_IsObject(st))
-		return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "Running"));
+		return cJSON_IsTrue(
+			cJSON_GetObjectItemCaseSensitive(st, "Running"));
 	return nd_streq(nd_json_str(c, "State"), "running");
 }
 
@@ -92,24 +93,31 @@ static int clear_leftovers(struct nd_local *l, struct nd_error *err)
 
 		if (running(c)) {
 			if (!left_by_dead_process(c)) {
-				const char *pid = nd_json_label(c, "nextdeploy.local.pid");
-				const char *host = nd_json_label(c, "nextdeploy.local.host");
+				const char *pid = nd_json_label(
+					c, "nextdeploy.local.pid");
+				const char *host = nd_json_label(
+					c, "nextdeploy.local.host");
 
-				r = nd_error_set(err, ND_ECONFLICT,
-						 "a local run of '%s' is running already (%s, pid %s on %s)",
-						 l->p->app, name, pid ? pid : "?",
-						 host ? host : "?");
-				nd_error_hint(err, "stop it with Ctrl-C where it runs (or 'nextdeploy stop' stops every container of the app)");
+				r = nd_error_set(
+					err, ND_ECONFLICT,
+					"a local run of '%s' is running already (%s, pid %s on %s)",
+					l->p->app, name, pid ? pid : "?",
+					host ? host : "?");
+				nd_error_hint(
+					err,
+					"stop it with Ctrl-C where it runs (or 'nextdeploy stop' stops every container of the app)");
 				goto done;
 			}
 			note(l, ND_V_WARNING,
 			     "removing %s, left running by a local run that is gone (pid %s)",
-			     name, nd_json_label(c, "nextdeploy.local.pid") ?: "?");
+			     name,
+			     nd_json_label(c, "nextdeploy.local.pid") ?: "?");
 		} else {
-			note(l, ND_V_DEBUG, "removing %s, left by an earlier local run",
-			     name);
+			note(l, ND_V_DEBUG,
+			     "removing %s, left by an earlier local run", name);
 		}
-		r = nd_container_remove(l->e, nd_json_str(c, "Id"), true, true, err);
+		r = nd_container_remove(l->e, nd_json_str(c, "Id"), true, true,
+					err);
 		if (r == ND_ENOTFOUND) {
 			nd_error_release(err);
 			r = 0;
@@ -125,9 +133,10 @@ static int clear_leftovers(struct nd_local *l, struct nd_error *err)
 		struct nd_error e2 = ND_ERROR_INIT;
 
 		if (nd_container_inspect(l->e, l->procs[i].name, &x, &e2) == 0) {
-			r = nd_error_set(err, ND_ECONFLICT,
-					 "a container named '%s' exists and is not one of a local run",
-					 l->procs[i].name);
+			r = nd_error_set(
+				err, ND_ECONFLICT,
+				"a container named '%s' exists and is not one of a local run",
+				l->procs[i].name);
 			cJSON_Delete(x);
 			goto done;
 		}
@@ -145,13 +154,15 @@ static int ensure_network(struct nd_local *l, struct nd_error *err)
 	int r = nd_network_inspect(l->e, l->network, &net, err);
 
 	if (r == 0) {
-		const cJSON *lab = cJSON_GetObjectItemCaseSensitive(net, "Labels");
+		const cJSON *lab = cJSON_GetObjectItemCaseSensitive(net,
+								    "Labels");
 
 		if (!nd_streq(nd_json_str(lab, "nextdeploy.managed"), "true") ||
 		    !nd_streq(nd_json_str(lab, "nextdeploy.app"), l->p->app))
-			r = nd_error_set(err, ND_ECONFLICT,
-					 "a network named '%s' exists but was not created by nextdeploy",
-					 l->network);
+			r = nd_error_set(
+				err, ND_ECONFLICT,
+				"a network named '%s' exists but was not created by nextdeploy",
+				l->network);
 		cJSON_Delete(net);
 		return r;
 	}
@@ -191,8 +202,8 @@ static int ensure_volumes(struct nd_local *l, struct nd_error *err)
 }
 
 /* The Procfile processes of the image (nextdeploy.processes). */
-static int read_processes(struct nd_local *l, const cJSON *image,
-			  cJSON **out, struct nd_error *err)
+static int read_processes(struct nd_local *l, const cJSON *image, cJSON **out,
+			  struct nd_error *err)
 {
 	const char *label = nd_json_label(image, "nextdeploy.processes");
 	cJSON *procs, *it;
@@ -206,8 +217,9 @@ static int read_processes(struct nd_local *l, const cJSON *image,
 	cJSON_ArrayForEach(it, procs) {
 		const cJSON *a;
 
-		if (!nd_app_name_valid(it->string) || !strcmp(it->string, "web") ||
-		    !cJSON_IsArray(it) || !cJSON_GetArraySize(it))
+		if (!nd_app_name_valid(it->string) ||
+		    !strcmp(it->string, "web") || !cJSON_IsArray(it) ||
+		    !cJSON_GetArraySize(it))
 			goto bad;
 		cJSON_ArrayForEach(a, it)
 			if (!cJSON_IsString(a))
@@ -217,9 +229,10 @@ static int read_processes(struct nd_local *l, const cJSON *image,
 	return 0;
 bad:
 	cJSON_Delete(procs);
-	return nd_error_set(err, ND_EGENERIC,
-			    "the image '%s' has an invalid nextdeploy.processes label (a JSON object of process name to command list)",
-			    l->image);
+	return nd_error_set(
+		err, ND_EGENERIC,
+		"the image '%s' has an invalid nextdeploy.processes label (a JSON object of process name to command list)",
+		l->image);
 }
 
 static void add_proc(struct nd_local *l, const char *process)
@@ -276,12 +289,13 @@ static cJSON *local_config(struct nd_local *l, const struct nd_local_proc *pr,
 		if (ip)
 			cJSON_AddStringToObject(b, "HostIp", ip);
 		cJSON_AddStringToObject(b, "HostPort", hport);
-		cJSON_AddObjectToObject(cJSON_AddObjectToObject(c, "ExposedPorts"),
-					port);
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(
-					     cJSON_AddObjectToObject(hc, "PortBindings"),
-					     port),
-				     b);
+		cJSON_AddObjectToObject(
+			cJSON_AddObjectToObject(c, "ExposedPorts"), port);
+		cJSON_AddItemToArray(
+			cJSON_AddArrayToObject(
+				cJSON_AddObjectToObject(hc, "PortBindings"),
+				port),
+			b);
 	}
 	free(svc);
 	free(host);
@@ -296,7 +310,8 @@ static int create_all(struct nd_local *l, const cJSON *procs,
 	for (size_t i = 0; i < l->nprocs; i++) {
 		struct nd_local_proc *pr = &l->procs[i];
 		const cJSON *cmd = pr->web ? NULL :
-			cJSON_GetObjectItemCaseSensitive(procs, pr->process);
+					     cJSON_GetObjectItemCaseSensitive(
+						     procs, pr->process);
 		cJSON *cfg = local_config(l, pr, cmd);
 		int r = nd_dp_create_container(d, pr->name, cfg, &pr->id, err);
 
@@ -326,7 +341,8 @@ int nd_local_check(const struct nd_project *p, struct nd_error *err)
 	if (r == 0 && p->deploy.env_file) {
 		char *path = p->deploy.env_file[0] == '/' ?
 				     nd_strdup(p->deploy.env_file) :
-				     nd_xprintf("%s/%s", p->dir, p->deploy.env_file);
+				     nd_xprintf("%s/%s", p->dir,
+						p->deploy.env_file);
 
 		r = nd_envfile_load(&env, path, err);
 		free(path);
@@ -388,15 +404,14 @@ int nd_local_create(struct nd_local **out, struct nd_engine *e,
 	cJSON_Delete(procs);
 	*out = l;
 	return 0;
-undo:
-	{
-		struct nd_error keep = ND_ERROR_INIT;
+undo : {
+	struct nd_error keep = ND_ERROR_INIT;
 
-		/* what was made goes again; the first error is the one reported */
-		nd_error_move(&keep, err);
-		nd_local_remove(l);
-		nd_error_move(err, &keep);
-	}
+	/* what was made goes again; the first error is the one reported */
+	nd_error_move(&keep, err);
+	nd_local_remove(l);
+	nd_error_move(err, &keep);
+}
 fail:
 	cJSON_Delete(procs);
 	nd_local_free(l);
@@ -413,7 +428,8 @@ int nd_local_start(struct nd_local *l, struct nd_error *err)
 
 	for (size_t i = 0; i < l->nprocs; i++) {
 		if ((r = nd_container_start(l->e, l->procs[i].id, err)) < 0)
-			return nd_error_wrap(err, "starting '%s'", l->procs[i].name);
+			return nd_error_wrap(err, "starting '%s'",
+					     l->procs[i].name);
 		if (l->procs[i].web)
 			d->reps[0].started_ms = nd_now_ms();
 	}
@@ -444,11 +460,12 @@ int nd_local_gate(struct nd_local *l, struct nd_error *err)
 	int r = nd_dp_health_gate(d, err);
 
 	if (r == ND_EGENERIC && !err->code) {
-		nd_str_replace(&l->fail_reason, rp->fail_reason ? rp->fail_reason :
-								  "unhealthy");
+		nd_str_replace(&l->fail_reason,
+			       rp->fail_reason ? rp->fail_reason : "unhealthy");
 		nd_str_replace(&l->probe_output,
 			       rp->last_probe.len ? rp->last_probe.buf : NULL);
-		r = nd_error_set(err, ND_EGENERIC, "%s failed its health check: %s",
+		r = nd_error_set(err, ND_EGENERIC,
+				 "%s failed its health check: %s",
 				 l->procs[0].name, l->fail_reason);
 	}
 	return r;
@@ -472,8 +489,9 @@ int nd_local_exited(struct nd_local *l, size_t *idx, long *code,
 			return r;
 		if (!running(c)) {
 			*idx = i;
-			*code = (long)nd_json_num(cJSON_GetObjectItemCaseSensitive(c, "State"),
-						  "ExitCode", -1);
+			*code = (long)nd_json_num(
+				cJSON_GetObjectItemCaseSensitive(c, "State"),
+				"ExitCode", -1);
 			cJSON_Delete(c);
 			return 1;
 		}
@@ -515,8 +533,9 @@ static void send_all(struct nd_local *l, const bool *run, bool kill_them)
 			continue;
 		if (!kill_them &&
 		    nd_container_inspect(l->e, l->procs[i].id, &c, &e2) == 0) {
-			sig = nd_json_str(cJSON_GetObjectItemCaseSensitive(c, "Config"),
-					  "StopSignal");
+			sig = nd_json_str(
+				cJSON_GetObjectItemCaseSensitive(c, "Config"),
+				"StopSignal");
 			if (!sig || !*sig)
 				sig = "SIGTERM";
 		}
@@ -561,8 +580,9 @@ int nd_local_stop(struct nd_local *l, int64_t timeout_ms,
 			killed = true;
 			kill_deadline = now + KILL_WAIT_MS;
 		} else if (killed && now >= kill_deadline) {
-			r = nd_error_set(err, ND_ETIMEOUT,
-					 "the containers did not stop, even after SIGKILL");
+			r = nd_error_set(
+				err, ND_ETIMEOUT,
+				"the containers did not stop, even after SIGKILL");
 			break;
 		}
 	}
@@ -583,7 +603,8 @@ int nd_local_remove(struct nd_local *l)
 		if (!l->procs[i].id)
 			continue;
 		/* with its anonymous volumes (v=1); named ones are kept */
-		if (nd_container_remove(l->e, l->procs[i].id, true, true, &e2) < 0 &&
+		if (nd_container_remove(l->e, l->procs[i].id, true, true, &e2) <
+			    0 &&
 		    e2.code != ND_ENOTFOUND) {
 			note(l, ND_V_WARNING, "cannot remove %s: %s",
 			     l->procs[i].name, e2.msg);
@@ -598,11 +619,13 @@ int nd_local_remove(struct nd_local *l)
 
 		if (nd_network_remove(l->e, l->network, &e2) < 0 &&
 		    e2.code != ND_ENOTFOUND) {
-			note(l, ND_V_WARNING, "cannot remove the network %s: %s",
-			     l->network, e2.msg);
+			note(l, ND_V_WARNING,
+			     "cannot remove the network %s: %s", l->network,
+			     e2.msg);
 			failures++;
 		} else {
-			note(l, ND_V_DEBUG, "removed the network %s", l->network);
+			note(l, ND_V_DEBUG, "removed the network %s",
+			     l->network);
 		}
 		nd_error_release(&e2);
 	}

@@ -44,9 +44,9 @@ struct nd_project;
  */
 
 struct nd_local_opts {
-	const char *release;  /* the release to run (built just before) */
-	const char *host_ip;  /* NULL: 127.0.0.1 on a local socket, else all */
-	long host_port;       /* 0: the engine picks */
+	const char *release; /* the release to run (built just before) */
+	const char *host_ip; /* NULL: 127.0.0.1 on a local socket, else all */
+	long host_port;	     /* 0: the engine picks */
 	volatile sig_atomic_t *interrupted;
 	struct nd_deploy_ui ui;
 };
@@ -70,9 +70,9 @@ struct nd_local {
 	bool network_created;
 	char *release;
 	char *image;
-	long port;        /* the app's port in the container */
-	char *url;        /* once started */
-	char *gate;       /* how health is decided */
+	long port;  /* the app's port in the container */
+	char *url;  /* once started */
+	char *gate; /* how health is decided */
 	/* after a failed health gate */
 	char *fail_reason;
 	char *probe_output;

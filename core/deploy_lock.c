@@ -54,7 +54,8 @@ int nd_lock_inspect(struct nd_lock_holder *out, struct nd_engine *e,
 	h.id = nd_strdup(nd_json_str(c, "Id") ?: name);
 	h.host = nd_strdup(nd_json_label(c, "nextdeploy.lock.host") ?: "?");
 	h.user = nd_strdup(nd_json_label(c, "nextdeploy.lock.user") ?: "?");
-	h.command = nd_strdup(nd_json_label(c, "nextdeploy.lock.command") ?: "?");
+	h.command = nd_strdup(nd_json_label(c, "nextdeploy.lock.command") ?:
+									    "?");
 	v = nd_json_label(c, "nextdeploy.lock.pid");
 	h.pid = v ? strtol(v, NULL, 10) : 0;
 	v = nd_json_label(c, "nextdeploy.lock.started");
@@ -65,8 +66,8 @@ int nd_lock_inspect(struct nd_lock_holder *out, struct nd_engine *e,
 	if (h.pid > 0 && !strcmp(me, h.host) && kill((pid_t)h.pid, 0) < 0 &&
 	    errno == ESRCH)
 		h.stale = true;
-	if (h.started > 0 && difftime(time(NULL), (time_t)h.started) >
-				     ND_LOCK_MAX_AGE_S)
+	if (h.started > 0 &&
+	    difftime(time(NULL), (time_t)h.started) > ND_LOCK_MAX_AGE_S)
 		h.probably_stale = true;
 	free(me);
 	cJSON_Delete(c);
@@ -98,8 +99,10 @@ static int try_create(struct nd_lock *l, struct nd_engine *e,
 	snprintf(started, sizeof(started), "%lld", (long long)time(NULL));
 	snprintf(cmd, sizeof(cmd), "%s", o->command ? o->command : "nextdeploy");
 	cJSON_AddStringToObject(body, "Image", o->image);
-	cJSON_AddItemToObject(body, "Cmd", cJSON_CreateStringArray(
-				(const char *const[]){ "nextdeploy-lock" }, 1));
+	cJSON_AddItemToObject(
+		body, "Cmd",
+		cJSON_CreateStringArray(
+			(const char *const[]){ "nextdeploy-lock" }, 1));
 	labels = cJSON_AddObjectToObject(body, "Labels");
 	cJSON_AddStringToObject(labels, "nextdeploy.managed", "true");
 	cJSON_AddStringToObject(labels, "nextdeploy.app", o->app);
@@ -164,8 +167,9 @@ int nd_lock_acquire(struct nd_lock *out, struct nd_engine *e,
 			return r;
 		if (h.stale || (o->force_break && !forced)) {
 			if (o->on_event)
-				o->on_event(o->ud, h.stale ? ND_LOCK_BROKE_STALE :
-							     ND_LOCK_BROKE_FORCED,
+				o->on_event(o->ud,
+					    h.stale ? ND_LOCK_BROKE_STALE :
+						      ND_LOCK_BROKE_FORCED,
 					    &h);
 			forced = forced || !h.stale;
 			r = remove_by_id(e, h.id, err);
@@ -179,19 +183,23 @@ int nd_lock_acquire(struct nd_lock *out, struct nd_engine *e,
 			     (now.tv_nsec - t0.tv_nsec) / 1e6;
 		if (elapsed_ms >= (double)o->wait_ms) {
 			who = nd_lock_holder_describe(&h);
-			r = nd_error_set(err, ND_ELOCKED,
-					 "'%s' is locked by another deploy (%s)%s",
-					 o->app, who,
-					 waited ? " and the wait is over" : "");
+			r = nd_error_set(
+				err, ND_ELOCKED,
+				"'%s' is locked by another deploy (%s)%s",
+				o->app, who,
+				waited ? " and the wait is over" : "");
 			if (h.probably_stale)
-				nd_error_hint(err,
-					      "the lock is older than an hour and is probably stale; if no deploy is running, break it with --break-lock");
+				nd_error_hint(
+					err,
+					"the lock is older than an hour and is probably stale; if no deploy is running, break it with --break-lock");
 			else if (!o->wait_ms)
-				nd_error_hint(err,
-					      "wait for it with --lock-wait 5m; if no deploy is running, break it with --break-lock");
+				nd_error_hint(
+					err,
+					"wait for it with --lock-wait 5m; if no deploy is running, break it with --break-lock");
 			else
-				nd_error_hint(err,
-					      "if no deploy is running, break it with --break-lock");
+				nd_error_hint(
+					err,
+					"if no deploy is running, break it with --break-lock");
 			free(who);
 			nd_lock_holder_release(&h);
 			return r;

@@ -41,7 +41,7 @@ struct nd_lock_holder {
 	char *command;
 	long pid;
 	double started;
-	bool stale;         /* certain: same host, dead process */
+	bool stale;	     /* certain: same host, dead process */
 	bool probably_stale; /* older than ND_LOCK_MAX_AGE_S */
 };
 void nd_lock_holder_release(struct nd_lock_holder *h);
@@ -70,7 +70,10 @@ struct nd_lock {
 	char *name;
 	char *id; /* NULL when not held */
 };
-#define ND_LOCK_INIT { NULL, NULL, NULL }
+#define ND_LOCK_INIT             \
+	{                        \
+		NULL, NULL, NULL \
+	}
 
 /*
  * Take the lock. When it is held and not stale: wait up to wait_ms (polling

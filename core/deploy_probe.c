@@ -41,9 +41,12 @@ void nd_gate_plan_release(struct nd_gate_plan *g)
 
 int nd_probe_kind_parse(const char *s, enum nd_probe_kind *out)
 {
-	static const struct { const char *name; enum nd_probe_kind k; } kinds[] = {
-		{ "none", ND_PROBE_NONE }, { "curl", ND_PROBE_CURL },
-		{ "wget", ND_PROBE_WGET }, { "node", ND_PROBE_NODE },
+	static const struct {
+		const char *name;
+		enum nd_probe_kind k;
+	} kinds[] = {
+		{ "none", ND_PROBE_NONE },     { "curl", ND_PROBE_CURL },
+		{ "wget", ND_PROBE_WGET },     { "node", ND_PROBE_NODE },
 		{ "python", ND_PROBE_PYTHON },
 	};
 
@@ -67,12 +70,18 @@ int nd_probe_kind_parse(const char *s, enum nd_probe_kind *out)
 const char *nd_probe_kind_name(enum nd_probe_kind k)
 {
 	switch (k) {
-	case ND_PROBE_CURL: return "curl";
-	case ND_PROBE_WGET: return "wget";
-	case ND_PROBE_NODE: return "node";
-	case ND_PROBE_PYTHON: return "python";
-	case ND_PROBE_PATH: return "path";
-	default: return "none";
+	case ND_PROBE_CURL:
+		return "curl";
+	case ND_PROBE_WGET:
+		return "wget";
+	case ND_PROBE_NODE:
+		return "node";
+	case ND_PROBE_PYTHON:
+		return "python";
+	case ND_PROBE_PATH:
+		return "path";
+	default:
+		return "none";
 	}
 }
 
@@ -131,8 +140,8 @@ void nd_probe_http_argv(struct nd_strvec *out, enum nd_probe_kind k,
 	}
 }
 
-bool nd_probe_http_passed(enum nd_probe_kind k, bool any_status,
-			  long exit_code, const char *err_text)
+bool nd_probe_http_passed(enum nd_probe_kind k, bool any_status, long exit_code,
+			  const char *err_text)
 {
 	if (exit_code == 0)
 		return true;
@@ -145,8 +154,7 @@ bool nd_probe_http_passed(enum nd_probe_kind k, bool any_status,
 	return false;
 }
 
-int nd_probe_from_image_healthcheck(struct nd_strvec *out,
-				    const cJSON *test)
+int nd_probe_from_image_healthcheck(struct nd_strvec *out, const cJSON *test)
 {
 	const cJSON *first = cJSON_GetArrayItem(test, 0), *it;
 	int n = cJSON_GetArraySize(test);
@@ -194,8 +202,10 @@ int nd_gate_plan_make(struct nd_gate_plan *out, const struct nd_project *p,
 	const cJSON *cfg = image_config(image);
 	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(cfg, "Labels");
 	const char *label = cJSON_IsObject(labels) ?
-				    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-					    labels, "nextdeploy.probe")) :
+				    cJSON_GetStringValue(
+					    cJSON_GetObjectItemCaseSensitive(
+						    labels,
+						    "nextdeploy.probe")) :
 				    NULL;
 	const cJSON *hc = cJSON_GetObjectItemCaseSensitive(cfg, "Healthcheck");
 	struct nd_gate_plan g = { 0 };
@@ -217,9 +227,10 @@ int nd_gate_plan_make(struct nd_gate_plan *out, const struct nd_project *p,
 
 	if (label) {
 		if (nd_probe_kind_parse(label, &kind) < 0)
-			return nd_error_set(err, ND_EGENERIC,
-					    "the image's label nextdeploy.probe='%s' is not node, python, wget, curl, none or an absolute path",
-					    label);
+			return nd_error_set(
+				err, ND_EGENERIC,
+				"the image's label nextdeploy.probe='%s' is not node, python, wget, curl, none or an absolute path",
+				label);
 		if (kind != ND_PROBE_NONE) {
 			g.kinds[0] = kind;
 			g.nkinds = 1;
@@ -252,7 +263,8 @@ int nd_gate_plan_make(struct nd_gate_plan *out, const struct nd_project *p,
 			autodetect_kinds(&g);
 		}
 	} else if (nd_probe_from_image_healthcheck(
-			   &g.argv, cJSON_GetObjectItemCaseSensitive(hc, "Test")) == 0) {
+			   &g.argv,
+			   cJSON_GetObjectItemCaseSensitive(hc, "Test")) == 0) {
 		g.mode = ND_GATE_COMMAND;
 		g.source = nd_strdup("the image's HEALTHCHECK");
 	} else if (g.nkinds && port > 0) {

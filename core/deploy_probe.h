@@ -41,10 +41,10 @@ struct nd_project;
  */
 
 enum nd_gate_mode {
-	ND_GATE_COMMAND,  /* argv, exit 0 */
-	ND_GATE_HTTP,     /* GET path, status < 400 */
-	ND_GATE_LISTEN,   /* GET /, any status */
-	ND_GATE_GRACE,    /* running after grace_ms */
+	ND_GATE_COMMAND, /* argv, exit 0 */
+	ND_GATE_HTTP,	 /* GET path, status < 400 */
+	ND_GATE_LISTEN,	 /* GET /, any status */
+	ND_GATE_GRACE,	 /* running after grace_ms */
 };
 
 enum nd_probe_kind {
@@ -64,14 +64,14 @@ enum nd_probe_kind {
 struct nd_gate_plan {
 	enum nd_gate_mode mode;
 	struct nd_strvec argv; /* ND_GATE_COMMAND */
-	char *source;          /* "deploy.healthcheck.command", "image HEALTHCHECK", ... */
-	char *path;            /* HTTP, LISTEN: "/health" */
+	char *source; /* "deploy.healthcheck.command", "image HEALTHCHECK", ... */
+	char *path;   /* HTTP, LISTEN: "/health" */
 	long port;
 	/* HTTP/LISTEN: the probe to use, or candidates to try in order */
 	enum nd_probe_kind kinds[5];
 	size_t nkinds;
 	bool kind_from_label;
-	char *probe_path;      /* ND_PROBE_PATH */
+	char *probe_path; /* ND_PROBE_PATH */
 	int64_t interval_ms, timeout_ms, start_period_ms, grace_ms;
 	long retries;
 };
@@ -101,8 +101,8 @@ void nd_probe_http_argv(struct nd_strvec *out, enum nd_probe_kind k,
 			bool any_status, int64_t timeout_ms);
 
 /* Did an HTTP probe pass, given its exit code and stderr? */
-bool nd_probe_http_passed(enum nd_probe_kind k, bool any_status,
-			  long exit_code, const char *err_text);
+bool nd_probe_http_passed(enum nd_probe_kind k, bool any_status, long exit_code,
+			  const char *err_text);
 
 /* Exit codes that mean "the probe program is not in the image". */
 static inline bool nd_probe_missing(long exit_code)

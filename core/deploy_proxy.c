@@ -9,16 +9,17 @@ void nd_caddy_app_config(struct nd_buf *out, const char *app,
 {
 	if (!upstreams->nr)
 		BUG("a proxy configuration without upstreams");
-	nd_buf_addf(out,
-		    "# nextdeploy: the proxy of app '%s', serving release '%s'.\n"
-		    "# Generated on every deploy; edits are overwritten.\n"
-		    "{\n"
-		    "\tadmin localhost:2019\n"
-		    "\tauto_https off\n"
-		    "}\n"
-		    ":%d {\n"
-		    "\treverse_proxy",
-		    app, release, ND_PROXY_HTTP_PORT);
+	nd_buf_addf(
+		out,
+		"# nextdeploy: the proxy of app '%s', serving release '%s'.\n"
+		"# Generated on every deploy; edits are overwritten.\n"
+		"{\n"
+		"\tadmin localhost:2019\n"
+		"\tauto_https off\n"
+		"}\n"
+		":%d {\n"
+		"\treverse_proxy",
+		app, release, ND_PROXY_HTTP_PORT);
 	for (size_t i = 0; i < upstreams->nr; i++)
 		nd_buf_addf(out, " %s", upstreams->items[i]);
 	nd_buf_adds(out, " {\n"
@@ -57,10 +58,12 @@ void nd_caddy_edge_config(struct nd_buf *out, struct nd_edge_site *sites,
 	for (size_t i = 0; i < n; i++)
 		if (sites[i].tls == ND_TLS_INTERNAL)
 			internal = true;
-	nd_buf_adds(out, "# nextdeploy: the shared edge proxy. Generated from the apps'\n"
-			 "# proxies on every change; edits are overwritten.\n"
-			 "{\n"
-			 "\tadmin localhost:2019\n");
+	nd_buf_adds(
+		out,
+		"# nextdeploy: the shared edge proxy. Generated from the apps'\n"
+		"# proxies on every change; edits are overwritten.\n"
+		"{\n"
+		"\tadmin localhost:2019\n");
 	/* installing the CA into the container's trust store costs ~1s a load */
 	if (internal)
 		nd_buf_adds(out, "\tskip_install_trust\n");
@@ -78,10 +81,11 @@ void nd_caddy_edge_config(struct nd_buf *out, struct nd_edge_site *sites,
 		nd_buf_adds(out, " {\n");
 		if (s->tls == ND_TLS_INTERNAL)
 			nd_buf_adds(out, "\ttls internal\n");
-		nd_buf_addf(out, "\treverse_proxy %s {\n"
-				 "\t\tlb_try_duration 5s\n"
-				 "\t}\n"
-				 "}\n",
+		nd_buf_addf(out,
+			    "\treverse_proxy %s {\n"
+			    "\t\tlb_try_duration 5s\n"
+			    "\t}\n"
+			    "}\n",
 			    s->upstream);
 	}
 }
@@ -105,7 +109,8 @@ void nd_record_release(struct nd_deploy_record *r)
 
 static char *str_member(const cJSON *o, const char *key)
 {
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+	const char *s = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(o, key));
 
 	return s ? nd_strdup(s) : NULL;
 }
@@ -119,8 +124,8 @@ static void list_member(struct nd_strvec *out, const cJSON *o, const char *key)
 			nd_strvec_push(out, it->valuestring);
 }
 
-int nd_record_parse(struct nd_deploy_record *out, const char *data,
-		    size_t len, struct nd_error *err)
+int nd_record_parse(struct nd_deploy_record *out, const char *data, size_t len,
+		    struct nd_error *err)
 {
 	cJSON *o = cJSON_ParseWithLength(data, len);
 	struct nd_deploy_record r = { 0 };
@@ -128,8 +133,9 @@ int nd_record_parse(struct nd_deploy_record *out, const char *data,
 
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
-		return nd_error_set(err, ND_EGENERIC,
-				    "the proxy's release record is not a JSON object");
+		return nd_error_set(
+			err, ND_EGENERIC,
+			"the proxy's release record is not a JSON object");
 	}
 	r.app = str_member(o, "app");
 	r.release = str_member(o, "release");

@@ -37,7 +37,8 @@
  * replica's restart is ridden out.
  */
 void nd_caddy_app_config(struct nd_buf *out, const char *app,
-			 const char *release, const struct nd_strvec *upstreams);
+			 const char *release,
+			 const struct nd_strvec *upstreams);
 
 /* One app behind the edge proxy. */
 struct nd_edge_site {
@@ -66,23 +67,23 @@ void nd_caddy_edge_config(struct nd_buf *out, struct nd_edge_site *sites,
  */
 struct nd_deploy_record {
 	char *app;
-	char *release;    /* live release tag */
-	char *deploy_id;  /* the deploy that made it live */
+	char *release;	 /* live release tag */
+	char *deploy_id; /* the deploy that made it live */
 	char *service;
-	char *image;      /* reference used to create the containers */
+	char *image; /* reference used to create the containers */
 	char *image_id;
 	long port;
-	double deployed_at; /* Unix seconds */
+	double deployed_at;	     /* Unix seconds */
 	struct nd_strvec containers; /* names of the live containers */
 	struct nd_strvec upstreams;
-	struct nd_strvec history;    /* releases that were live, newest first */
-	struct nd_strvec failed;     /* releases whose gate failed, newest first */
+	struct nd_strvec history; /* releases that were live, newest first */
+	struct nd_strvec failed;  /* releases whose gate failed, newest first */
 };
 #define ND_RECORD_HISTORY_MAX 30
 
 void nd_record_release(struct nd_deploy_record *r);
-int nd_record_parse(struct nd_deploy_record *out, const char *data,
-		    size_t len, struct nd_error *err);
+int nd_record_parse(struct nd_deploy_record *out, const char *data, size_t len,
+		    struct nd_error *err);
 /* The record as JSON text (malloc'd). */
 char *nd_record_json(const struct nd_deploy_record *r);
 /* Put rel at the front of list (removing an older copy), keep at most max. */

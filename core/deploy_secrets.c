@@ -56,7 +56,8 @@ static int read_secret_file(struct nd_buf *out, const char *path,
 	int r = 0;
 
 	if (fd < 0)
-		return nd_error_errno(err, ND_EPROJECT, "cannot read '%s'", path);
+		return nd_error_errno(err, ND_EPROJECT, "cannot read '%s'",
+				      path);
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
@@ -93,12 +94,15 @@ int nd_secrets_load(struct nd_secrets *out, const struct nd_project *p,
 			const char *val = getenv(def->from_env);
 
 			if (!val) {
-				r = nd_error_set_at(err, ND_EPROJECT, p->path,
-						    def->line, def->col,
-						    "secret '%s': the environment variable '%s' is not set",
-						    def->name, def->from_env);
-				nd_error_hint(err, "export %s before deploying, or change deploy.secrets.%s",
-					      def->from_env, def->name);
+				r = nd_error_set_at(
+					err, ND_EPROJECT, p->path, def->line,
+					def->col,
+					"secret '%s': the environment variable '%s' is not set",
+					def->name, def->from_env);
+				nd_error_hint(
+					err,
+					"export %s before deploying, or change deploy.secrets.%s",
+					def->from_env, def->name);
 				goto fail;
 			}
 			nd_buf_adds(&v, val);
@@ -116,7 +120,8 @@ int nd_secrets_load(struct nd_secrets *out, const struct nd_project *p,
 				nd_buf_release(&v);
 				nd_error_set_at(err, ND_EPROJECT, p->path,
 						def->line, def->col,
-						"secret '%s': %s", def->name, msg);
+						"secret '%s': %s", def->name,
+						msg);
 				free(msg);
 				goto fail;
 			}
@@ -128,10 +133,10 @@ int nd_secrets_load(struct nd_secrets *out, const struct nd_project *p,
 		if (memchr(v.buf, '\0', v.len)) {
 			explicit_bzero(v.buf, v.len);
 			nd_buf_release(&v);
-			r = nd_error_set_at(err, ND_EPROJECT, p->path, def->line,
-					    def->col,
-					    "secret '%s' holds a NUL byte, which an environment variable cannot carry",
-					    def->name);
+			r = nd_error_set_at(
+				err, ND_EPROJECT, p->path, def->line, def->col,
+				"secret '%s' holds a NUL byte, which an environment variable cannot carry",
+				def->name);
 			goto fail;
 		}
 		s.items = nd_realloc(s.items, (s.nr + 1) * sizeof(*s.items));

@@ -36,7 +36,10 @@ struct nd_secrets {
 	char **redact;
 	size_t nredact;
 };
-#define ND_SECRETS_INIT { NULL, 0, NULL, 0 }
+#define ND_SECRETS_INIT          \
+	{                        \
+		NULL, 0, NULL, 0 \
+	}
 
 #define ND_SECRETS_DIR "/run/secrets"
 

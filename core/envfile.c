@@ -52,8 +52,8 @@ static void skip_line(struct cursor *c)
 	advance(c);
 }
 
-int nd_envfile_parse(struct nd_kvlist *out, const char *name,
-		     const char *data, size_t len, struct nd_error *err)
+int nd_envfile_parse(struct nd_kvlist *out, const char *name, const char *data,
+		     size_t len, struct nd_error *err)
 {
 	struct cursor c = { data, data + len, 1, 1 };
 	struct nd_kvlist list = ND_KVLIST_INIT;
@@ -85,21 +85,24 @@ int nd_envfile_parse(struct nd_kvlist *out, const char *name,
 		kcol = c.col;
 		nd_buf_reset(&key);
 		while (peek(&c) != -1 && peek(&c) != '=' && peek(&c) != '\n' &&
-		       peek(&c) != ' ' && peek(&c) != '\t' && peek(&c) != '\r') {
+		       peek(&c) != ' ' && peek(&c) != '\t' &&
+		       peek(&c) != '\r') {
 			nd_buf_addch(&key, peek(&c));
 			advance(&c);
 		}
 		skip_blank(&c);
 		if (peek(&c) != '=') {
-			r = nd_error_set_at(err, ND_EPROJECT, name, c.line, c.col,
-					    "expected '=' after '%s' (lines are KEY=VALUE)",
-					    key.buf);
+			r = nd_error_set_at(
+				err, ND_EPROJECT, name, c.line, c.col,
+				"expected '=' after '%s' (lines are KEY=VALUE)",
+				key.buf);
 			goto done;
 		}
 		if (!nd_env_name_valid(key.buf)) {
-			r = nd_error_set_at(err, ND_EPROJECT, name, kline, kcol,
-					    "invalid variable name '%s' (expected letters, digits and '_', not starting with a digit)",
-					    key.buf);
+			r = nd_error_set_at(
+				err, ND_EPROJECT, name, kline, kcol,
+				"invalid variable name '%s' (expected letters, digits and '_', not starting with a digit)",
+				key.buf);
 			goto done;
 		}
 		advance(&c); /* '=' */
@@ -113,11 +116,12 @@ int nd_envfile_parse(struct nd_kvlist *out, const char *name,
 				int ch = peek(&c);
 
 				if (ch == -1) {
-					r = nd_error_set_at(err, ND_EPROJECT,
-							    name, qline, qcol,
-							    "unterminated %s-quoted value of '%s'",
-							    q == '"' ? "double" : "single",
-							    key.buf);
+					r = nd_error_set_at(
+						err, ND_EPROJECT, name, qline,
+						qcol,
+						"unterminated %s-quoted value of '%s'",
+						q == '"' ? "double" : "single",
+						key.buf);
 					goto done;
 				}
 				if (ch == q) {
@@ -130,10 +134,18 @@ int nd_envfile_parse(struct nd_kvlist *out, const char *name,
 					advance(&c);
 					nx = peek(&c);
 					switch (nx) {
-					case 'n': nd_buf_addch(&val, '\n'); break;
-					case 'r': nd_buf_addch(&val, '\r'); break;
-					case 't': nd_buf_addch(&val, '\t'); break;
-					case '\\': case '"': case '$':
+					case 'n':
+						nd_buf_addch(&val, '\n');
+						break;
+					case 'r':
+						nd_buf_addch(&val, '\r');
+						break;
+					case 't':
+						nd_buf_addch(&val, '\t');
+						break;
+					case '\\':
+					case '"':
+					case '$':
 						nd_buf_addch(&val, nx);
 						break;
 					case -1:
@@ -157,10 +169,10 @@ int nd_envfile_parse(struct nd_kvlist *out, const char *name,
 			} else if (peek(&c) == '\n' || peek(&c) == -1) {
 				advance(&c);
 			} else {
-				r = nd_error_set_at(err, ND_EPROJECT, name, c.line,
-						    c.col,
-						    "unexpected text after the closing quote of '%s'",
-						    key.buf);
+				r = nd_error_set_at(
+					err, ND_EPROJECT, name, c.line, c.col,
+					"unexpected text after the closing quote of '%s'",
+					key.buf);
 				goto done;
 			}
 		} else {
@@ -202,15 +214,15 @@ int nd_envfile_load(struct nd_kvlist *out, const char *path,
 	int r;
 
 	if (!f)
-		return nd_error_errno(err, ND_EPROJECT, "cannot read env file '%s'",
-				      path);
+		return nd_error_errno(err, ND_EPROJECT,
+				      "cannot read env file '%s'", path);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (nd_buf_add(&data, chunk, n) < 0) {
 			fclose(f);
 			nd_buf_release(&data);
-			return nd_error_set(err, ND_EPROJECT,
-					    "env file '%s' is larger than 16 MiB",
-					    path);
+			return nd_error_set(
+				err, ND_EPROJECT,
+				"env file '%s' is larger than 16 MiB", path);
 		}
 	}
 	fclose(f);

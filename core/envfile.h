@@ -22,8 +22,8 @@
  * unterminated quote or text after a closing quote is an error naming
  * file:line:col. Later keys replace earlier ones.
  */
-int nd_envfile_parse(struct nd_kvlist *out, const char *name,
-		     const char *data, size_t len, struct nd_error *err);
+int nd_envfile_parse(struct nd_kvlist *out, const char *name, const char *data,
+		     size_t len, struct nd_error *err);
 int nd_envfile_load(struct nd_kvlist *out, const char *path,
 		    struct nd_error *err);
 

@@ -32,8 +32,8 @@ int nd_error_set(struct nd_error *err, int code, const char *fmt, ...)
 	return code;
 }
 
-int nd_error_set_at(struct nd_error *err, int code, const char *file,
-		    int line, int col, const char *fmt, ...)
+int nd_error_set_at(struct nd_error *err, int code, const char *file, int line,
+		    int col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -137,19 +137,33 @@ int nd_error_exit_code(const struct nd_error *err)
 const char *nd_error_code_name(int code)
 {
 	switch (code) {
-	case ND_OK: return "ok";
-	case ND_ENOTFOUND: return "not_found";
-	case ND_ECONFLICT: return "conflict";
-	case ND_EAUTH: return "auth";
-	case ND_ETIMEOUT: return "timeout";
-	case ND_EUNREACHABLE: return "engine_unreachable";
-	case ND_EUSAGE: return "usage";
-	case ND_EPROJECT: return "project";
-	case ND_EINTERRUPTED: return "interrupted";
-	case ND_EUNSUPPORTED: return "unsupported";
-	case ND_ESERVER: return "engine_error";
-	case ND_EBADREQ: return "bad_request";
-	case ND_ELOCKED: return "locked";
-	default: return "failed";
+	case ND_OK:
+		return "ok";
+	case ND_ENOTFOUND:
+		return "not_found";
+	case ND_ECONFLICT:
+		return "conflict";
+	case ND_EAUTH:
+		return "auth";
+	case ND_ETIMEOUT:
+		return "timeout";
+	case ND_EUNREACHABLE:
+		return "engine_unreachable";
+	case ND_EUSAGE:
+		return "usage";
+	case ND_EPROJECT:
+		return "project";
+	case ND_EINTERRUPTED:
+		return "interrupted";
+	case ND_EUNSUPPORTED:
+		return "unsupported";
+	case ND_ESERVER:
+		return "engine_error";
+	case ND_EBADREQ:
+		return "bad_request";
+	case ND_ELOCKED:
+		return "locked";
+	default:
+		return "failed";
 	}
 }

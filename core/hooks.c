@@ -37,8 +37,9 @@ static char **make_env(const char *name, const struct nd_kvlist *env)
 			out[k++] = nd_strdup(*e);
 	}
 	for (i = 0; env && i < env->nr; i++)
-		out[k++] = nd_xprintf("%s=%s", env->items[i].key,
-				      env->items[i].value ? env->items[i].value : "");
+		out[k++] = nd_xprintf(
+			"%s=%s", env->items[i].key,
+			env->items[i].value ? env->items[i].value : "");
 	out[k++] = nd_xprintf("NEXTDEPLOY_HOOK=%s", name);
 	return out;
 }
@@ -80,15 +81,15 @@ int nd_hook_run(enum nd_hook_result *result_out, const char *project_dir,
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-					       POSIX_SPAWN_SETSIGDEF);
+						POSIX_SPAWN_SETSIGDEF);
 	fflush(NULL);
 	rc = posix_spawn(&pid, path, &fa, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc) {
 		errno = rc;
-		r = nd_error_errno(err, ND_EGENERIC, "cannot run the %s hook '%s'",
-				   name, path);
+		r = nd_error_errno(err, ND_EGENERIC,
+				   "cannot run the %s hook '%s'", name, path);
 		goto done;
 	}
 	while (waitpid(pid, &status, 0) < 0)

@@ -35,9 +35,9 @@
  */
 
 enum nd_hook_result {
-	ND_HOOK_RAN = 0,         /* it ran and exited 0 */
-	ND_HOOK_MISSING,         /* there is no such hook */
-	ND_HOOK_NOT_EXECUTABLE,  /* the file exists but is not executable:
+	ND_HOOK_RAN = 0,	/* it ran and exited 0 */
+	ND_HOOK_MISSING,	/* there is no such hook */
+	ND_HOOK_NOT_EXECUTABLE, /* the file exists but is not executable:
 				    ignored (git warns and goes on the same way) */
 };
 

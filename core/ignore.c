@@ -11,11 +11,11 @@
 enum match_type { M_EXACT, M_PREFIX, M_SUFFIX, M_GLOB };
 
 enum tok_kind {
-	T_LIT,      /* one byte */
-	T_STAR,     /* [^/]*   */
+	T_LIT,	    /* one byte */
+	T_STAR,	    /* [^/]*   */
 	T_QMARK,    /* [^/]    */
 	T_ANYSLASH, /* (.*\/)?  from "**" inside a pattern */
-	T_ANY,      /* .*      from a trailing "**" */
+	T_ANY,	    /* .*      from a trailing "**" */
 	T_CLASS,    /* [...]   */
 };
 
@@ -42,7 +42,8 @@ char *nd_path_clean(const char *path)
 	while (i < n) {
 		if (path[i] == '/') {
 			i++;
-		} else if (path[i] == '.' && (i + 1 == n || path[i + 1] == '/')) {
+		} else if (path[i] == '.' &&
+			   (i + 1 == n || path[i + 1] == '/')) {
 			i++;
 		} else if (path[i] == '.' && path[i + 1] == '.' &&
 			   (i + 2 == n || path[i + 2] == '/')) {
@@ -152,8 +153,8 @@ static bool parse_class(const char **p, const char *end,
 				return false;
 		}
 		if (tok) {
-			tok->ranges = nd_realloc(tok->ranges,
-						 (nr + 1) * 2 * sizeof(uint32_t));
+			tok->ranges = nd_realloc(
+				tok->ranges, (nr + 1) * 2 * sizeof(uint32_t));
 			tok->ranges[nr * 2] = lo;
 			tok->ranges[nr * 2 + 1] = hi;
 		}
@@ -526,8 +527,9 @@ static int add_at(struct nd_ignore *ig, const char *pattern, const char *name,
 	if (clean[0] == '!') {
 		if (!clean[1]) {
 			free(clean);
-			return nd_error_set_at(err, ND_EPROJECT, name, line, 0,
-					       "illegal exclusion pattern: \"!\"");
+			return nd_error_set_at(
+				err, ND_EPROJECT, name, line, 0,
+				"illegal exclusion pattern: \"!\"");
 		}
 		excl = true;
 		memmove(clean, clean + 1, strlen(clean));
@@ -594,8 +596,8 @@ int nd_ignore_parse(struct nd_ignore *ig, const char *data, size_t len,
 			if (*rest) {
 				char *c = nd_path_clean(rest);
 
-				pat = nd_xprintf("!%s", c[0] == '/' && c[1] ?
-							       c + 1 : c);
+				pat = nd_xprintf(
+					"!%s", c[0] == '/' && c[1] ? c + 1 : c);
 				free(c);
 			} else {
 				pat = nd_strdup("!");
@@ -612,7 +614,7 @@ int nd_ignore_parse(struct nd_ignore *ig, const char *data, size_t len,
 		free(pat);
 		if (r < 0)
 			return r;
-next:
+	next:
 		s = eol ? eol + 1 : end;
 	}
 	return 0;

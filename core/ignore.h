@@ -44,9 +44,9 @@
 struct nd_ignore_tok;
 
 struct nd_ignore_pattern {
-	char *text;     /* cleaned, without the leading '!' */
+	char *text;	/* cleaned, without the leading '!' */
 	bool exclusion; /* a '!' line: re-includes what matches */
-	int line;       /* line in .dockerignore; 0 when added by nextdeploy */
+	int line;	/* line in .dockerignore; 0 when added by nextdeploy */
 	/* compiled form (private) */
 	int type;
 	struct nd_ignore_tok *toks;
@@ -59,7 +59,10 @@ struct nd_ignore {
 	size_t nr, alloc;
 	bool exclusions; /* some pattern is an exception */
 };
-#define ND_IGNORE_INIT { NULL, 0, 0, false }
+#define ND_IGNORE_INIT            \
+	{                         \
+		NULL, 0, 0, false \
+	}
 
 /*
  * Parse .dockerignore contents and append their patterns. name is used in

@@ -8,30 +8,44 @@
 static int type_mask(int type)
 {
 	switch (type) {
-	case ND_HOSTKEY_RSA: return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
-	case ND_HOSTKEY_DSS: return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
+	case ND_HOSTKEY_RSA:
+		return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
+	case ND_HOSTKEY_DSS:
+		return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
 #ifdef LIBSSH2_KNOWNHOST_KEY_ECDSA_256
-	case ND_HOSTKEY_ECDSA_256: return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
-	case ND_HOSTKEY_ECDSA_384: return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
-	case ND_HOSTKEY_ECDSA_521: return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
+	case ND_HOSTKEY_ECDSA_256:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
+	case ND_HOSTKEY_ECDSA_384:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
+	case ND_HOSTKEY_ECDSA_521:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
 #endif
 #ifdef LIBSSH2_KNOWNHOST_KEY_ED25519
-	case ND_HOSTKEY_ED25519: return LIBSSH2_KNOWNHOST_KEY_ED25519;
+	case ND_HOSTKEY_ED25519:
+		return LIBSSH2_KNOWNHOST_KEY_ED25519;
 #endif
-	default: return -1;
+	default:
+		return -1;
 	}
 }
 
 const char *nd_hostkey_type_name(int type)
 {
 	switch (type) {
-	case ND_HOSTKEY_RSA: return "ssh-rsa";
-	case ND_HOSTKEY_DSS: return "ssh-dss";
-	case ND_HOSTKEY_ECDSA_256: return "ecdsa-sha2-nistp256";
-	case ND_HOSTKEY_ECDSA_384: return "ecdsa-sha2-nistp384";
-	case ND_HOSTKEY_ECDSA_521: return "ecdsa-sha2-nistp521";
-	case ND_HOSTKEY_ED25519: return "ssh-ed25519";
-	default: return "unknown";
+	case ND_HOSTKEY_RSA:
+		return "ssh-rsa";
+	case ND_HOSTKEY_DSS:
+		return "ssh-dss";
+	case ND_HOSTKEY_ECDSA_256:
+		return "ecdsa-sha2-nistp256";
+	case ND_HOSTKEY_ECDSA_384:
+		return "ecdsa-sha2-nistp384";
+	case ND_HOSTKEY_ECDSA_521:
+		return "ecdsa-sha2-nistp521";
+	case ND_HOSTKEY_ED25519:
+		return "ssh-ed25519";
+	default:
+		return "unknown";
 	}
 }
 
@@ -62,17 +76,26 @@ enum nd_hostkey_status nd_known_hosts_check(const char *host, int port,
 	}
 	for (size_t i = 0; i < ND_ARRAY_SIZE(files); i++)
 		if (files[i])
-			libssh2_knownhost_readfile(kh, files[i],
-						   LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+			libssh2_knownhost_readfile(
+				kh, files[i], LIBSSH2_KNOWNHOST_FILE_OPENSSH);
 	rc = libssh2_knownhost_checkp(kh, host, port > 0 ? port : 22, key, len,
 				      LIBSSH2_KNOWNHOST_TYPE_PLAIN |
-					      LIBSSH2_KNOWNHOST_KEYENC_RAW | mask,
+					      LIBSSH2_KNOWNHOST_KEYENC_RAW |
+					      mask,
 				      &found);
 	switch (rc) {
-	case LIBSSH2_KNOWNHOST_CHECK_MATCH: st = ND_HOSTKEY_MATCH; break;
-	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH: st = ND_HOSTKEY_MISMATCH; break;
-	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND: st = ND_HOSTKEY_UNKNOWN; break;
-	default: st = ND_HOSTKEY_ERROR; break;
+	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+		st = ND_HOSTKEY_MATCH;
+		break;
+	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+		st = ND_HOSTKEY_MISMATCH;
+		break;
+	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+		st = ND_HOSTKEY_UNKNOWN;
+		break;
+	default:
+		st = ND_HOSTKEY_ERROR;
+		break;
 	}
 done:
 	if (kh)

@@ -17,7 +17,10 @@ struct nd_kvlist {
 	size_t nr;
 	size_t alloc;
 };
-#define ND_KVLIST_INIT { NULL, 0, 0 }
+#define ND_KVLIST_INIT     \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 /* Append (copies key and value). */
 struct nd_kv *nd_kvlist_add(struct nd_kvlist *l, const char *key,
@@ -34,7 +37,10 @@ struct nd_strvec {
 	size_t nr;
 	size_t alloc;
 };
-#define ND_STRVEC_INIT { NULL, 0, 0 }
+#define ND_STRVEC_INIT     \
+	{                  \
+		NULL, 0, 0 \
+	}
 void nd_strvec_push(struct nd_strvec *v, const char *s);
 void nd_strvec_push_nodup(struct nd_strvec *v, char *s);
 bool nd_strvec_contains(const struct nd_strvec *v, const char *s);

@@ -272,9 +272,8 @@ int nd_marker_create(struct nd_marker *out, struct nd_engine *e,
 		cJSON_AddStringToObject(labels, "nextdeploy.marker.started",
 					started);
 		if (*process)
-			cJSON_AddStringToObject(labels,
-						"nextdeploy.marker.process",
-						process);
+			cJSON_AddStringToObject(
+				labels, "nextdeploy.marker.process", process);
 		r = nd_engine_call_json(e, "POST", "/volumes/create", body,
 					&ans, err);
 		cJSON_Delete(body);

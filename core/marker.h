@@ -73,10 +73,13 @@ enum nd_marker_kind {
 /* A marker this process made. */
 struct nd_marker {
 	struct nd_engine *e;
-	char *name; /* NULL when none is held */
+	char *name;  /* NULL when none is held */
 	double made; /* our clock when it was made (Unix seconds) */
 };
-#define ND_MARKER_INIT { NULL, NULL, 0 }
+#define ND_MARKER_INIT        \
+	{                     \
+		NULL, NULL, 0 \
+	}
 
 /* A marker as listed. */
 struct nd_marker_info {
@@ -85,7 +88,7 @@ struct nd_marker_info {
 	char *app;
 	char *host;
 	long pid;
-	double started;    /* Unix seconds */
+	double started;	   /* Unix seconds */
 	const char *stale; /* why it is stale ("its process is gone"), or
 			      NULL while it is live */
 };
@@ -94,7 +97,10 @@ struct nd_marker_list {
 	struct nd_marker_info *v;
 	size_t n;
 };
-#define ND_MARKER_LIST_INIT { NULL, 0 }
+#define ND_MARKER_LIST_INIT \
+	{                   \
+		NULL, 0     \
+	}
 
 /* Make a marker (app NULL: a prune of every app). */
 int nd_marker_create(struct nd_marker *out, struct nd_engine *e,

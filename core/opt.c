@@ -44,8 +44,7 @@ static const struct nd_opt *find_long(const struct nd_opt *const *tables,
 	return NULL;
 }
 
-static const struct nd_opt *find_short(const struct nd_opt *const *tables,
-				       int c)
+static const struct nd_opt *find_short(const struct nd_opt *const *tables, int c)
 {
 	for (; *tables; tables++) {
 		const struct nd_opt *o;
@@ -103,9 +102,10 @@ static int set_value(const struct nd_opt *o, const char *value,
 		errno = 0;
 		v = strtol(value, &end, 10);
 		if (!*value || *end || errno)
-			return nd_error_set(err, ND_EUSAGE,
-					    "option '%s' expects a number, got '%s'",
-					    name, value);
+			return nd_error_set(
+				err, ND_EUSAGE,
+				"option '%s' expects a number, got '%s'", name,
+				value);
 		*(long *)o->target = v;
 		return 0;
 	}
@@ -139,7 +139,8 @@ static int unknown_long(const struct nd_opt *const *tables, const char *arg,
 				continue;
 			if (n == alloc) {
 				alloc = alloc ? alloc * 2 : 16;
-				names = nd_realloc(names, alloc * sizeof(*names));
+				names = nd_realloc(names,
+						   alloc * sizeof(*names));
 			}
 			names[n++] = o->long_name;
 		}
@@ -196,9 +197,10 @@ int nd_opt_parse(const char ***pos_out, int *npos_out,
 			}
 			if (!takes_value(o)) {
 				if (eq) {
-					r = nd_error_set(err, ND_EUSAGE,
-							 "option '--%.*s' takes no value",
-							 (int)len, name);
+					r = nd_error_set(
+						err, ND_EUSAGE,
+						"option '--%.*s' takes no value",
+						(int)len, name);
 					goto done;
 				}
 				if (o->type == ND_OPT_BOOL)
@@ -212,9 +214,10 @@ int nd_opt_parse(const char ***pos_out, int *npos_out,
 			} else if (i + 1 < argc) {
 				r = set_value(o, argv[++i], err);
 			} else {
-				r = nd_error_set(err, ND_EUSAGE,
-						 "option '--%s' requires a value",
-						 o->long_name);
+				r = nd_error_set(
+					err, ND_EUSAGE,
+					"option '--%s' requires a value",
+					o->long_name);
 			}
 			if (r < 0)
 				goto done;
@@ -240,9 +243,9 @@ int nd_opt_parse(const char ***pos_out, int *npos_out,
 			} else if (i + 1 < argc) {
 				r = set_value(o, argv[++i], err);
 			} else {
-				r = nd_error_set(err, ND_EUSAGE,
-						 "option '-%c' requires a value",
-						 *p);
+				r = nd_error_set(
+					err, ND_EUSAGE,
+					"option '-%c' requires a value", *p);
 			}
 			if (r < 0)
 				goto done;
@@ -291,8 +294,7 @@ size_t nd_edit_distance(const char *a, const char *b)
 	return d;
 }
 
-const char *nd_suggest(const char *word, const char *const *candidates,
-		       size_t n)
+const char *nd_suggest(const char *word, const char *const *candidates, size_t n)
 {
 	const char *best = NULL;
 	size_t best_d = SIZE_MAX, i, limit;

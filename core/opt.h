@@ -34,14 +34,14 @@ enum nd_arg_kind {
 	ND_ARG_DIR,
 	ND_ARG_NUMBER,
 	ND_ARG_DURATION, /* 10s, 5m, 1h30m */
-	ND_ARG_TIME,     /* RFC 3339 or a duration ago */
-	ND_ARG_HOST,     /* unix://, tcp://, ssh:// */
-	ND_ARG_SERVICE,  /* a service of the project */
-	ND_ARG_RELEASE,  /* a release tag of the project */
-	ND_ARG_CHOICE,   /* one of opt->choices */
+	ND_ARG_TIME,	 /* RFC 3339 or a duration ago */
+	ND_ARG_HOST,	 /* unix://, tcp://, ssh:// */
+	ND_ARG_SERVICE,	 /* a service of the project */
+	ND_ARG_RELEASE,	 /* a release tag of the project */
+	ND_ARG_CHOICE,	 /* one of opt->choices */
 	ND_ARG_KEYVALUE, /* KEY=VALUE */
 	ND_ARG_USER,
-	ND_ARG_COMMAND,  /* a command line to run (exec) */
+	ND_ARG_COMMAND,	  /* a command line to run (exec) */
 	ND_ARG_NDCOMMAND, /* one of nextdeploy's own commands (help) */
 };
 
@@ -52,28 +52,43 @@ enum nd_opt_flags {
 struct nd_opt {
 	enum nd_opt_type type;
 	const char *long_name; /* without "--"; NULL if short only */
-	int short_name;        /* 0 if none */
+	int short_name;	       /* 0 if none */
 	void *target;
 	const char *value_name; /* "N", "PATH"; NULL for BOOL/COUNT */
-	const char *help;       /* one line, lowercase, no full stop */
+	const char *help;	/* one line, lowercase, no full stop */
 	enum nd_arg_kind kind;
 	const char *const *choices; /* NULL-terminated, for ND_ARG_CHOICE */
 	unsigned flags;
 };
 
-#define ND_OPT_BOOL_ROW(s, l, t, h) \
-	{ ND_OPT_BOOL, (l), (s), (t), NULL, (h), ND_ARG_NONE, NULL, 0 }
-#define ND_OPT_COUNT_ROW(s, l, t, h) \
-	{ ND_OPT_COUNT, (l), (s), (t), NULL, (h), ND_ARG_NONE, NULL, 0 }
-#define ND_OPT_STRING_ROW(s, l, t, v, k, h) \
-	{ ND_OPT_STRING, (l), (s), (t), (v), (h), (k), NULL, 0 }
-#define ND_OPT_INT_ROW(s, l, t, v, h) \
-	{ ND_OPT_INT, (l), (s), (t), (v), (h), ND_ARG_NUMBER, NULL, 0 }
-#define ND_OPT_LIST_ROW(s, l, t, v, k, h) \
-	{ ND_OPT_LIST, (l), (s), (t), (v), (h), (k), NULL, 0 }
-#define ND_OPT_CHOICE_ROW(s, l, t, v, c, h) \
-	{ ND_OPT_STRING, (l), (s), (t), (v), (h), ND_ARG_CHOICE, (c), 0 }
-#define ND_OPT_END_ROW { ND_OPT_END, NULL, 0, NULL, NULL, NULL, 0, NULL, 0 }
+#define ND_OPT_BOOL_ROW(s, l, t, h)                                         \
+	{                                                                   \
+		ND_OPT_BOOL, (l), (s), (t), NULL, (h), ND_ARG_NONE, NULL, 0 \
+	}
+#define ND_OPT_COUNT_ROW(s, l, t, h)                                         \
+	{                                                                    \
+		ND_OPT_COUNT, (l), (s), (t), NULL, (h), ND_ARG_NONE, NULL, 0 \
+	}
+#define ND_OPT_STRING_ROW(s, l, t, v, k, h)                          \
+	{                                                            \
+		ND_OPT_STRING, (l), (s), (t), (v), (h), (k), NULL, 0 \
+	}
+#define ND_OPT_INT_ROW(s, l, t, v, h)                                       \
+	{                                                                   \
+		ND_OPT_INT, (l), (s), (t), (v), (h), ND_ARG_NUMBER, NULL, 0 \
+	}
+#define ND_OPT_LIST_ROW(s, l, t, v, k, h)                          \
+	{                                                          \
+		ND_OPT_LIST, (l), (s), (t), (v), (h), (k), NULL, 0 \
+	}
+#define ND_OPT_CHOICE_ROW(s, l, t, v, c, h)                                   \
+	{                                                                     \
+		ND_OPT_STRING, (l), (s), (t), (v), (h), ND_ARG_CHOICE, (c), 0 \
+	}
+#define ND_OPT_END_ROW                                            \
+	{                                                         \
+		ND_OPT_END, NULL, 0, NULL, NULL, NULL, 0, NULL, 0 \
+	}
 
 /* A repeatable option's values; items point into argv (not owned). */
 struct nd_strlist {
@@ -81,7 +96,10 @@ struct nd_strlist {
 	size_t nr;
 	size_t alloc;
 };
-#define ND_STRLIST_INIT { NULL, 0, 0 }
+#define ND_STRLIST_INIT    \
+	{                  \
+		NULL, 0, 0 \
+	}
 void nd_strlist_add(struct nd_strlist *l, const char *s);
 void nd_strlist_release(struct nd_strlist *l);
 
@@ -94,7 +112,10 @@ struct nd_arg {
 	bool repeat; /* takes the rest of the arguments */
 	const char *help;
 };
-#define ND_ARG_END { NULL, 0, NULL, false, false, NULL }
+#define ND_ARG_END                                \
+	{                                         \
+		NULL, 0, NULL, false, false, NULL \
+	}
 
 enum nd_parse_flags {
 	/* stop option parsing at the first positional (exec CMD...) */

@@ -7,8 +7,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-struct nd_output nd_out = { ND_V_INFO, 0, false, false, false, false, false,
-			    false };
+struct nd_output nd_out = { ND_V_INFO, 0,     false, false,
+			    false,     false, false, false };
 
 static bool env_set(const char *name)
 {
@@ -47,20 +47,13 @@ void nd_output_init(int verbose, int quiet, bool json, bool no_color)
 }
 
 static const char *const color_codes[] = {
-	[ND_C_RESET] = "\033[0m",
-	[ND_C_BOLD] = "\033[1m",
-	[ND_C_DIM] = "\033[2m",
-	[ND_C_RED] = "\033[31m",
-	[ND_C_GREEN] = "\033[32m",
-	[ND_C_YELLOW] = "\033[33m",
-	[ND_C_BLUE] = "\033[34m",
-	[ND_C_MAGENTA] = "\033[35m",
-	[ND_C_CYAN] = "\033[36m",
-	[ND_C_BRIGHT_RED] = "\033[91m",
-	[ND_C_BRIGHT_GREEN] = "\033[92m",
-	[ND_C_BRIGHT_YELLOW] = "\033[93m",
-	[ND_C_BRIGHT_BLUE] = "\033[94m",
-	[ND_C_BRIGHT_MAGENTA] = "\033[95m",
+	[ND_C_RESET] = "\033[0m",	  [ND_C_BOLD] = "\033[1m",
+	[ND_C_DIM] = "\033[2m",		  [ND_C_RED] = "\033[31m",
+	[ND_C_GREEN] = "\033[32m",	  [ND_C_YELLOW] = "\033[33m",
+	[ND_C_BLUE] = "\033[34m",	  [ND_C_MAGENTA] = "\033[35m",
+	[ND_C_CYAN] = "\033[36m",	  [ND_C_BRIGHT_RED] = "\033[91m",
+	[ND_C_BRIGHT_GREEN] = "\033[92m", [ND_C_BRIGHT_YELLOW] = "\033[93m",
+	[ND_C_BRIGHT_BLUE] = "\033[94m",  [ND_C_BRIGHT_MAGENTA] = "\033[95m",
 	[ND_C_BRIGHT_CYAN] = "\033[96m",
 };
 
@@ -77,9 +70,10 @@ const char *nd_color_err(enum nd_color c)
 enum nd_color nd_color_cycle(unsigned i)
 {
 	static const enum nd_color cycle[] = {
-		ND_C_CYAN, ND_C_YELLOW, ND_C_GREEN, ND_C_MAGENTA, ND_C_BLUE,
-		ND_C_BRIGHT_CYAN, ND_C_BRIGHT_YELLOW, ND_C_BRIGHT_GREEN,
-		ND_C_BRIGHT_MAGENTA, ND_C_BRIGHT_BLUE,
+		ND_C_CYAN,	    ND_C_YELLOW,       ND_C_GREEN,
+		ND_C_MAGENTA,	    ND_C_BLUE,	       ND_C_BRIGHT_CYAN,
+		ND_C_BRIGHT_YELLOW, ND_C_BRIGHT_GREEN, ND_C_BRIGHT_MAGENTA,
+		ND_C_BRIGHT_BLUE,
 	};
 
 	return cycle[i % ND_ARRAY_SIZE(cycle)];
@@ -384,8 +378,8 @@ void nd_table_release(struct nd_table *t)
 
 void nd_format_bytes_binary(char *out, size_t n, double bytes)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
-					     "PiB" };
+	static const char *const units[] = { "B",   "KiB", "MiB",
+					     "GiB", "TiB", "PiB" };
 	size_t u = 0;
 
 	while (bytes >= 1024 && u + 1 < ND_ARRAY_SIZE(units)) {
@@ -397,8 +391,7 @@ void nd_format_bytes_binary(char *out, size_t n, double bytes)
 
 void nd_format_bytes_decimal(char *out, size_t n, double bytes)
 {
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB",
-					     "PB" };
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
 	size_t u = 0;
 
 	while (bytes >= 1000 && u + 1 < ND_ARRAY_SIZE(units)) {

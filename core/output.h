@@ -24,14 +24,14 @@ struct cJSON;
 enum nd_verbosity {
 	ND_V_ERROR = 0,
 	ND_V_WARNING = 1,
-	ND_V_INFO = 2,   /* the default */
+	ND_V_INFO = 2, /* the default */
 	ND_V_DEBUG = 3,
 	ND_V_TRACE = 4,
 };
 
 struct nd_output {
-	int verbosity;  /* ND_V_INFO + (-v count) - (-q count), clamped */
-	int quiet;      /* -q count (IDs only where a command supports it) */
+	int verbosity; /* ND_V_INFO + (-v count) - (-q count), clamped */
+	int quiet;     /* -q count (IDs only where a command supports it) */
 	bool json;
 	bool color_out; /* color on stdout */
 	bool color_err; /* color on stderr */
@@ -64,12 +64,23 @@ struct cJSON *nd_error_json(const struct nd_error *err);
 
 /* Colors: "" when color is off for that stream. */
 enum nd_color {
-	ND_C_RESET, ND_C_BOLD, ND_C_DIM, ND_C_RED, ND_C_GREEN, ND_C_YELLOW,
-	ND_C_BLUE, ND_C_MAGENTA, ND_C_CYAN,
-	ND_C_BRIGHT_RED, ND_C_BRIGHT_GREEN, ND_C_BRIGHT_YELLOW,
-	ND_C_BRIGHT_BLUE, ND_C_BRIGHT_MAGENTA, ND_C_BRIGHT_CYAN,
+	ND_C_RESET,
+	ND_C_BOLD,
+	ND_C_DIM,
+	ND_C_RED,
+	ND_C_GREEN,
+	ND_C_YELLOW,
+	ND_C_BLUE,
+	ND_C_MAGENTA,
+	ND_C_CYAN,
+	ND_C_BRIGHT_RED,
+	ND_C_BRIGHT_GREEN,
+	ND_C_BRIGHT_YELLOW,
+	ND_C_BRIGHT_BLUE,
+	ND_C_BRIGHT_MAGENTA,
+	ND_C_BRIGHT_CYAN,
 };
-const char *nd_color(enum nd_color c);     /* for stdout */
+const char *nd_color(enum nd_color c);	   /* for stdout */
 const char *nd_color_err(enum nd_color c); /* for stderr */
 /* A color for the i-th prefix of interleaved streams (logs). */
 enum nd_color nd_color_cycle(unsigned i);
@@ -103,7 +114,10 @@ struct nd_table {
 	/* per-cell color escape (may be NULL) */
 	const char ***colors;
 };
-#define ND_TABLE_INIT { 0, NULL, 0, 0, NULL, NULL }
+#define ND_TABLE_INIT                     \
+	{                                 \
+		0, NULL, 0, 0, NULL, NULL \
+	}
 void nd_table_columns(struct nd_table *t, const char *first, ...);
 void nd_table_row(struct nd_table *t, const char *first, ...);
 /* Set the color of the cell in the last row, column col. */

@@ -11,14 +11,14 @@
 
 struct line {
 	char *id;
-	char *text;  /* "<id>: <status> <progress>" */
+	char *text; /* "<id>: <status> <progress>" */
 	bool dirty;
 };
 
 struct nd_progress {
 	FILE *f;
 	bool bars;
-	int width;       /* 0: ask the terminal */
+	int width; /* 0: ask the terminal */
 	int interval_ms;
 	nd_progress_aux_fn aux_fn;
 	void *aux_ud;
@@ -41,7 +41,7 @@ static double mono_now(void)
 
 void nd_progress_human_size(char *out, size_t n, double bytes)
 {
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB",
+	static const char *const units[] = { "B",  "kB", "MB", "GB", "TB",
 					     "PB", "EB", "ZB", "YB" };
 	size_t u = 0;
 
@@ -57,8 +57,8 @@ void nd_progress_go_duration(char *out, size_t n, int64_t s)
 	if (s < 0)
 		s = 0;
 	if (s >= 3600)
-		snprintf(out, n, "%" PRId64 "h%" PRId64 "m%" PRId64 "s", s / 3600,
-			 s % 3600 / 60, s % 60);
+		snprintf(out, n, "%" PRId64 "h%" PRId64 "m%" PRId64 "s",
+			 s / 3600, s % 3600 / 60, s % 60);
 	else if (s >= 60)
 		snprintf(out, n, "%" PRId64 "m%" PRId64 "s", s / 60, s % 60);
 	else
@@ -77,7 +77,8 @@ void nd_progress_format(struct nd_buf *out, const struct nd_progress_detail *d,
 		if (d->units) {
 			nd_buf_addf(out, "%" PRId64 " %s", d->current, d->units);
 		} else {
-			nd_progress_human_size(cur, sizeof(cur), (double)d->current);
+			nd_progress_human_size(cur, sizeof(cur),
+					       (double)d->current);
 			nd_buf_addf(out, "%8s", cur);
 		}
 		return;
@@ -101,8 +102,10 @@ void nd_progress_format(struct nd_buf *out, const struct nd_progress_detail *d,
 				nd_buf_addf(out, "%" PRId64 "/%" PRId64 " %s",
 					    d->current, d->total, d->units);
 		} else {
-			nd_progress_human_size(cur, sizeof(cur), (double)d->current);
-			nd_progress_human_size(tot, sizeof(tot), (double)d->total);
+			nd_progress_human_size(cur, sizeof(cur),
+					       (double)d->current);
+			nd_progress_human_size(tot, sizeof(tot),
+					       (double)d->total);
 			/* push reports current > total at times: drop the total */
 			if (d->current > d->total)
 				nd_buf_addf(out, "%8s", cur);
@@ -133,8 +136,7 @@ struct nd_progress *nd_progress_new(FILE *f, bool bars)
 	return p;
 }
 
-void nd_progress_set_aux(struct nd_progress *p, nd_progress_aux_fn fn,
-			 void *ud)
+void nd_progress_set_aux(struct nd_progress *p, nd_progress_aux_fn fn, void *ud)
 {
 	p->aux_fn = fn;
 	p->aux_ud = ud;
@@ -229,9 +231,11 @@ static const char *str(const cJSON *o, const char *key)
 int nd_progress_message(struct nd_progress *p, const cJSON *msg,
 			struct nd_error *err)
 {
-	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(msg, "progressDetail");
+	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(
+		msg, "progressDetail");
 	const cJSON *aux = cJSON_GetObjectItemCaseSensitive(msg, "aux");
-	const cJSON *edetail = cJSON_GetObjectItemCaseSensitive(msg, "errorDetail");
+	const cJSON *edetail = cJSON_GetObjectItemCaseSensitive(msg,
+								"errorDetail");
 	const char *id = str(msg, "id"), *status = str(msg, "status");
 	const char *stream = str(msg, "stream"), *error = str(msg, "error");
 	struct nd_progress_detail d = { 0 };

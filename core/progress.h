@@ -43,8 +43,7 @@ struct nd_progress;
 typedef void (*nd_progress_aux_fn)(const struct cJSON *aux, void *ud);
 
 struct nd_progress *nd_progress_new(FILE *f, bool bars);
-void nd_progress_set_aux(struct nd_progress *p, nd_progress_aux_fn fn,
-			 void *ud);
+void nd_progress_set_aux(struct nd_progress *p, nd_progress_aux_fn fn, void *ud);
 /* Terminal width for bars mode (default: asked from the terminal, else 80). */
 void nd_progress_set_width(struct nd_progress *p, int width);
 /* Milliseconds between redraws of byte counts (default 60; 0 = always). */
@@ -69,7 +68,7 @@ void nd_progress_interrupted(void);
 struct nd_progress_detail {
 	int64_t current;
 	int64_t total;
-	int64_t start;    /* unix seconds, for the ETA; 0 = none */
+	int64_t start; /* unix seconds, for the ETA; 0 = none */
 	bool hidecounts;
 	const char *units; /* NULL: bytes */
 };

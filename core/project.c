@@ -64,11 +64,14 @@ static const char *describe(const yaml_node_t *n)
 	if (!n)
 		return "nothing";
 	switch (n->type) {
-	case YAML_MAPPING_NODE: return "a mapping";
-	case YAML_SEQUENCE_NODE: return "a list";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
 	case YAML_SCALAR_NODE:
 		return is_null(n) ? "null" : "a scalar";
-	default: return "nothing";
+	default:
+		return "nothing";
 	}
 }
 
@@ -93,8 +96,8 @@ static void record_pos(struct ld *l, const char *key, const yaml_node_t *n)
 	free(kp);
 }
 
-static int want_scalar(struct ld *l, const yaml_node_t *k,
-		       const yaml_node_t *v, const char *expected)
+static int want_scalar(struct ld *l, const yaml_node_t *k, const yaml_node_t *v,
+		       const char *expected)
 {
 	if (v->type != YAML_SCALAR_NODE || is_null(v))
 		return err_at(l, v, "'%s' must be %s, not %s", scalar(k),
@@ -102,8 +105,7 @@ static int want_scalar(struct ld *l, const yaml_node_t *k,
 	return 0;
 }
 
-static int get_string(struct ld *l, yaml_node_t *k, yaml_node_t *v,
-		      char **dst)
+static int get_string(struct ld *l, yaml_node_t *k, yaml_node_t *v, char **dst)
 {
 	int r = want_scalar(l, k, v, "a string");
 
@@ -170,9 +172,10 @@ static int get_duration(struct ld *l, yaml_node_t *k, yaml_node_t *v,
 	if (r < 0)
 		return r;
 	if (nd_parse_duration_ms(scalar(v), dst) < 0)
-		return err_at(l, v,
-			      "invalid %s '%s': expected a duration like 500ms, 2s, 1m30s",
-			      scalar(k), scalar(v));
+		return err_at(
+			l, v,
+			"invalid %s '%s': expected a duration like 500ms, 2s, 1m30s",
+			scalar(k), scalar(v));
 	return 0;
 }
 
@@ -185,30 +188,35 @@ static int get_strmap(struct ld *l, yaml_node_t *k, yaml_node_t *v,
 	if (is_null(v))
 		return 0;
 	if (v->type != YAML_MAPPING_NODE)
-		return err_at(l, v, "'%s' must be a mapping of names to values, not %s",
-			      scalar(k), describe(v));
+		return err_at(
+			l, v,
+			"'%s' must be a mapping of names to values, not %s",
+			scalar(k), describe(v));
 	for (pair = v->data.mapping.pairs.start;
 	     pair < v->data.mapping.pairs.top; pair++) {
 		yaml_node_t *pk = yaml_document_get_node(l->doc, pair->key);
 		yaml_node_t *pv = yaml_document_get_node(l->doc, pair->value);
 
 		if (pk->type != YAML_SCALAR_NODE)
-			return err_at(l, pk, "keys of '%s' must be names, not %s",
+			return err_at(l, pk,
+				      "keys of '%s' must be names, not %s",
 				      scalar(k), describe(pk));
 		if (nd_kvlist_find(dst, scalar(pk)))
 			return err_at(l, pk, "duplicate key '%s' in '%s'",
 				      scalar(pk), scalar(k));
 		if (env_names && !nd_env_name_valid(scalar(pk)))
-			return err_at(l, pk,
-				      "invalid name '%s' in '%s': expected letters, digits and '_', not starting with a digit",
-				      scalar(pk), scalar(k));
+			return err_at(
+				l, pk,
+				"invalid name '%s' in '%s': expected letters, digits and '_', not starting with a digit",
+				scalar(pk), scalar(k));
 		if (!env_names && !*scalar(pk))
 			return err_at(l, pk, "empty key in '%s'", scalar(k));
 		if (pv->type != YAML_SCALAR_NODE || is_null(pv))
 			/* an empty value has no position of its own: use the key's */
-			return err_at(l, is_null(pv) ? pk : pv,
-				      "the value of '%s' in '%s' must be a string, number or boolean, not %s",
-				      scalar(pk), scalar(k), describe(pv));
+			return err_at(
+				l, is_null(pv) ? pk : pv,
+				"the value of '%s' in '%s' must be a string, number or boolean, not %s",
+				scalar(pk), scalar(k), describe(pv));
 		nd_kvlist_add(dst, scalar(pk), scalar(pv),
 			      (int)pv->start_mark.line + 1,
 			      (int)pv->start_mark.column + 1);
@@ -229,8 +237,8 @@ static int get_strlist(struct ld *l, yaml_node_t *k, yaml_node_t *v,
 	if (v->type != YAML_SEQUENCE_NODE)
 		return err_at(l, v, "'%s' must be a list of strings, not %s",
 			      scalar(k), describe(v));
-	for (it = v->data.sequence.items.start;
-	     it < v->data.sequence.items.top; it++) {
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
 		yaml_node_t *n = yaml_document_get_node(l->doc, *it);
 
 		if (n->type != YAML_SCALAR_NODE || is_null(n))
@@ -277,10 +285,11 @@ static int walk(struct ld *l, const char *section, yaml_node_t *k,
 
 			if (qk->type == YAML_SCALAR_NODE &&
 			    !strcmp(scalar(qk), scalar(pk))) {
-				r = err_at(l, pk,
-					   "duplicate key '%s' (first set on line %d)",
-					   scalar(pk),
-					   (int)qk->start_mark.line + 1);
+				r = err_at(
+					l, pk,
+					"duplicate key '%s' (first set on line %d)",
+					scalar(pk),
+					(int)qk->start_mark.line + 1);
 				goto done;
 			}
 		}
@@ -293,7 +302,8 @@ static int walk(struct ld *l, const char *section, yaml_node_t *k,
 			size_t n = 0;
 			const char *best;
 
-			for (f = fields; f->key && n < ND_ARRAY_SIZE(names); f++) {
+			for (f = fields; f->key && n < ND_ARRAY_SIZE(names);
+			     f++) {
 				names[n++] = f->key;
 				nd_buf_addf(&list, "%s%s", n > 1 ? ", " : "",
 					    f->key);
@@ -306,9 +316,10 @@ static int walk(struct ld *l, const char *section, yaml_node_t *k,
 					   scalar(pk));
 			best = nd_suggest(scalar(pk), names, n);
 			if (best)
-				nd_error_hint(l->err,
-					      "did you mean '%s'? (expected one of: %s)",
-					      best, list.buf);
+				nd_error_hint(
+					l->err,
+					"did you mean '%s'? (expected one of: %s)",
+					best, list.buf);
 			else
 				nd_error_hint(l->err, "expected one of: %s",
 					      list.buf);
@@ -393,12 +404,14 @@ bool nd_image_ref_valid(const char *s)
 			size_t hl = (size_t)(first_end - name);
 			bool is_host = memchr(name, '.', hl) ||
 				       memchr(name, ':', hl) ||
-				       (hl == 9 && !strncmp(name, "localhost", 9));
+				       (hl == 9 &&
+					!strncmp(name, "localhost", 9));
 
 			if (is_host) {
 				for (p = name; p < first_end; p++)
 					if (!(isalnum((unsigned char)*p) ||
-					      *p == '.' || *p == '-' || *p == ':'))
+					      *p == '.' || *p == '-' ||
+					      *p == ':'))
 						ok = false;
 				path = first_end + 1;
 			}
@@ -406,7 +419,8 @@ bool nd_image_ref_valid(const char *s)
 		if (!*path)
 			ok = false;
 		for (p = path; ok && *p; p++) {
-			if ((*p >= 'a' && *p <= 'z') || isdigit((unsigned char)*p))
+			if ((*p >= 'a' && *p <= 'z') ||
+			    isdigit((unsigned char)*p))
 				continue;
 			if (*p == '/' || *p == '.' || *p == '_' || *p == '-') {
 				/* separators never start or end a component */
@@ -476,16 +490,17 @@ static int f_app(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 	if (r < 0)
 		return r;
 	if (!nd_app_name_valid(l->p->app))
-		return err_at(l, v,
-			      "invalid app name '%s': expected lowercase letters, digits, '_', '.' or '-', starting with a letter or digit, at most 63 characters",
-			      l->p->app);
+		return err_at(
+			l, v,
+			"invalid app name '%s': expected lowercase letters, digits, '_', '.' or '-', starting with a letter or digit, at most 63 characters",
+			l->p->app);
 	return 0;
 }
 
-#define STRING_FIELD(fname, member)                                          \
-	static int fname(struct ld *l, yaml_node_t *k, yaml_node_t *v)       \
-	{                                                                    \
-		return get_string(l, k, v, &l->p->member);                   \
+#define STRING_FIELD(fname, member)                                    \
+	static int fname(struct ld *l, yaml_node_t *k, yaml_node_t *v) \
+	{                                                              \
+		return get_string(l, k, v, &l->p->member);             \
 	}
 
 STRING_FIELD(f_src_git, source.git)
@@ -497,17 +512,17 @@ STRING_FIELD(f_b_start, build.start)
 STRING_FIELD(f_b_compose, build.compose_file)
 STRING_FIELD(f_d_env_file, deploy.env_file)
 
-static int path_field(struct ld *l, yaml_node_t *k, yaml_node_t *v,
-		      char **dst)
+static int path_field(struct ld *l, yaml_node_t *k, yaml_node_t *v, char **dst)
 {
 	int r = get_string(l, k, v, dst);
 
 	if (r < 0)
 		return r;
 	if (!relative_path_ok(*dst))
-		return err_at(l, v,
-			      "'%s' must be a relative path inside the project, not '%s'",
-			      scalar(k), *dst);
+		return err_at(
+			l, v,
+			"'%s' must be a relative path inside the project, not '%s'",
+			scalar(k), *dst);
 	return 0;
 }
 
@@ -547,15 +562,15 @@ static int f_b_output_dir(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 	return path_field(l, k, v, &l->p->build.output_dir);
 }
 
-static int image_field(struct ld *l, yaml_node_t *k, yaml_node_t *v,
-		       char **dst)
+static int image_field(struct ld *l, yaml_node_t *k, yaml_node_t *v, char **dst)
 {
 	int r = get_string(l, k, v, dst);
 
 	if (r == 0 && !nd_image_ref_valid(*dst))
-		return err_at(l, v,
-			      "invalid image reference '%s' for '%s': expected [registry/]name[:tag], lowercase",
-			      *dst, scalar(k));
+		return err_at(
+			l, v,
+			"invalid image reference '%s' for '%s': expected [registry/]name[:tag], lowercase",
+			*dst, scalar(k));
 	return r;
 }
 
@@ -571,8 +586,8 @@ static int f_b_runtime(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 
 static int f_b_buildpack(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 {
-	static const char *const bps[] = { "auto", "nixpacks", "static",
-					   "dockerfile", "compose", NULL };
+	static const char *const bps[] = { "auto",	 "nixpacks", "static",
+					   "dockerfile", "compose",  NULL };
 	int i, r = get_choice(l, k, v, bps, &i);
 
 	if (r == 0)
@@ -594,12 +609,13 @@ static int f_i_name(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 {
 	int r = get_string(l, k, v, &l->p->image.name);
 
-	if (r == 0 && (strchr(l->p->image.name, ':') ||
-		       strchr(l->p->image.name, '@') ||
-		       !nd_image_ref_valid(l->p->image.name)))
-		return err_at(l, v,
-			      "invalid image name '%s': expected lowercase letters, digits and separators, without a tag",
-			      l->p->image.name);
+	if (r == 0 &&
+	    (strchr(l->p->image.name, ':') || strchr(l->p->image.name, '@') ||
+	     !nd_image_ref_valid(l->p->image.name)))
+		return err_at(
+			l, v,
+			"invalid image name '%s': expected lowercase letters, digits and separators, without a tag",
+			l->p->image.name);
 	return r;
 }
 
@@ -608,9 +624,10 @@ static int f_i_tag(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 	int r = get_string(l, k, v, &l->p->image.tag);
 
 	if (r == 0 && !nd_image_tag_valid(l->p->image.tag))
-		return err_at(l, v,
-			      "invalid tag '%s': expected letters, digits, '_', '.' or '-' (at most 128), or 'auto'",
-			      l->p->image.tag);
+		return err_at(
+			l, v,
+			"invalid tag '%s': expected letters, digits, '_', '.' or '-' (at most 128), or 'auto'",
+			l->p->image.tag);
 	return r;
 }
 
@@ -659,9 +676,10 @@ static int f_d_secrets(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 	if (is_null(v))
 		return 0;
 	if (v->type != YAML_MAPPING_NODE)
-		return err_at(l, v,
-			      "'secrets' must be a mapping of names to { env: VAR } or { file: PATH }, not %s",
-			      describe(v));
+		return err_at(
+			l, v,
+			"'secrets' must be a mapping of names to { env: VAR } or { file: PATH }, not %s",
+			describe(v));
 	for (pair = v->data.mapping.pairs.start;
 	     pair < v->data.mapping.pairs.top; pair++) {
 		yaml_node_t *pk = yaml_document_get_node(l->doc, pair->key);
@@ -670,18 +688,21 @@ static int f_d_secrets(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 		struct nd_secret *s;
 		size_t i;
 
-		if (pk->type != YAML_SCALAR_NODE || !nd_env_name_valid(scalar(pk)))
-			return err_at(l, pk,
-				      "invalid secret name '%s': expected letters, digits and '_', not starting with a digit",
-				      pk->type == YAML_SCALAR_NODE ? scalar(pk) : "?");
+		if (pk->type != YAML_SCALAR_NODE ||
+		    !nd_env_name_valid(scalar(pk)))
+			return err_at(
+				l, pk,
+				"invalid secret name '%s': expected letters, digits and '_', not starting with a digit",
+				pk->type == YAML_SCALAR_NODE ? scalar(pk) : "?");
 		for (i = 0; i < p->deploy.nsecrets; i++)
 			if (!strcmp(p->deploy.secrets[i].name, scalar(pk)))
 				return err_at(l, pk, "duplicate secret '%s'",
 					      scalar(pk));
 		if (pv->type != YAML_MAPPING_NODE)
-			return err_at(l, pv,
-				      "secret '%s' must be { env: VAR } or { file: PATH }, not %s",
-				      scalar(pk), describe(pv));
+			return err_at(
+				l, pv,
+				"secret '%s' must be { env: VAR } or { file: PATH }, not %s",
+				scalar(pk), describe(pv));
 		p->deploy.secrets = nd_realloc(p->deploy.secrets,
 					       (p->deploy.nsecrets + 1) *
 						       sizeof(*s));
@@ -693,38 +714,48 @@ static int f_d_secrets(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 		for (q = pv->data.mapping.pairs.start;
 		     q < pv->data.mapping.pairs.top; q++) {
 			yaml_node_t *qk = yaml_document_get_node(l->doc, q->key);
-			yaml_node_t *qv = yaml_document_get_node(l->doc, q->value);
+			yaml_node_t *qv = yaml_document_get_node(l->doc,
+								 q->value);
 			int r;
 
 			if (qk->type == YAML_SCALAR_NODE &&
 			    !strcmp(scalar(qk), "env")) {
 				if (s->from_env)
-					return err_at(l, qk, "duplicate key 'env'");
-				if ((r = get_string(l, qk, qv, &s->from_env)) < 0)
+					return err_at(l, qk,
+						      "duplicate key 'env'");
+				if ((r = get_string(l, qk, qv, &s->from_env)) <
+				    0)
 					return r;
 				if (!nd_env_name_valid(s->from_env))
-					return err_at(l, qv,
-						      "invalid variable name '%s'",
-						      s->from_env);
+					return err_at(
+						l, qv,
+						"invalid variable name '%s'",
+						s->from_env);
 			} else if (qk->type == YAML_SCALAR_NODE &&
 				   !strcmp(scalar(qk), "file")) {
 				if (s->from_file)
-					return err_at(l, qk, "duplicate key 'file'");
-				if ((r = get_string(l, qk, qv, &s->from_file)) < 0)
+					return err_at(l, qk,
+						      "duplicate key 'file'");
+				if ((r = get_string(l, qk, qv, &s->from_file)) <
+				    0)
 					return r;
 			} else {
 				r = err_at(l, qk,
 					   "unknown key '%s' in secret '%s'",
-					   qk->type == YAML_SCALAR_NODE ? scalar(qk) : "?",
+					   qk->type == YAML_SCALAR_NODE ?
+						   scalar(qk) :
+						   "?",
 					   s->name);
-				nd_error_hint(l->err, "expected one of: env, file");
+				nd_error_hint(l->err,
+					      "expected one of: env, file");
 				return r;
 			}
 		}
 		if (!s->from_env == !s->from_file)
-			return err_at(l, pv,
-				      "secret '%s' needs exactly one of 'env' or 'file'",
-				      s->name);
+			return err_at(
+				l, pv,
+				"secret '%s' needs exactly one of 'env' or 'file'",
+				s->name);
 	}
 	return 0;
 }
@@ -752,18 +783,20 @@ static int f_d_volumes(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 		const char *t = kv.items[i].value;
 
 		if (!volume_name_valid(kv.items[i].key)) {
-			nd_error_set_at(l->err, ND_EPROJECT, l->file,
-					kv.items[i].line, kv.items[i].col,
-					"invalid volume name '%s': expected letters, digits, '_', '.' or '-'",
-					kv.items[i].key);
+			nd_error_set_at(
+				l->err, ND_EPROJECT, l->file, kv.items[i].line,
+				kv.items[i].col,
+				"invalid volume name '%s': expected letters, digits, '_', '.' or '-'",
+				kv.items[i].key);
 			r = ND_EPROJECT;
 			break;
 		}
 		if (t[0] != '/' || strchr(t, ':')) {
-			nd_error_set_at(l->err, ND_EPROJECT, l->file,
-					kv.items[i].line, kv.items[i].col,
-					"volume '%s' must be mounted at an absolute path in the container, not '%s'",
-					kv.items[i].key, t);
+			nd_error_set_at(
+				l->err, ND_EPROJECT, l->file, kv.items[i].line,
+				kv.items[i].col,
+				"volume '%s' must be mounted at an absolute path in the container, not '%s'",
+				kv.items[i].key, t);
 			r = ND_EPROJECT;
 			break;
 		}
@@ -791,8 +824,9 @@ static int f_hc_path(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 	for (const char *c = l->p->deploy.healthcheck.path; r == 0 && *c; c++)
 		if ((unsigned char)*c <= ' ' || *c == '\'' || *c == '"' ||
 		    *c == '\\' || *c == '`')
-			return err_at(l, v,
-				      "healthcheck path must be a plain URL path (no spaces, quotes or backslashes)");
+			return err_at(
+				l, v,
+				"healthcheck path must be a plain URL path (no spaces, quotes or backslashes)");
 	return r;
 }
 
@@ -842,11 +876,11 @@ static int f_d_healthcheck(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 	if (r < 0)
 		return r;
 	p->deploy.healthcheck.set = !is_null(v);
-	if (p->deploy.healthcheck.path &&
-	    (p->deploy.healthcheck.command.nr ||
-	     p->deploy.healthcheck.command_shell))
-		return err_at(l, v,
-			      "healthcheck takes either 'path' or 'command', not both");
+	if (p->deploy.healthcheck.path && (p->deploy.healthcheck.command.nr ||
+					   p->deploy.healthcheck.command_shell))
+		return err_at(
+			l, v,
+			"healthcheck takes either 'path' or 'command', not both");
 	if (p->deploy.healthcheck.command.nr == 0 &&
 	    v->type == YAML_MAPPING_NODE) {
 		/* an explicit empty list */
@@ -854,13 +888,16 @@ static int f_d_healthcheck(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 
 		for (pair = v->data.mapping.pairs.start;
 		     pair < v->data.mapping.pairs.top; pair++) {
-			yaml_node_t *pk = yaml_document_get_node(l->doc, pair->key);
-			yaml_node_t *pv = yaml_document_get_node(l->doc, pair->value);
+			yaml_node_t *pk = yaml_document_get_node(l->doc,
+								 pair->key);
+			yaml_node_t *pv = yaml_document_get_node(l->doc,
+								 pair->value);
 
 			if (!strcmp(scalar(pk), "command") &&
 			    pv->type == YAML_SEQUENCE_NODE)
-				return err_at(l, pv,
-					      "healthcheck command must not be empty");
+				return err_at(
+					l, pv,
+					"healthcheck command must not be empty");
 		}
 	}
 	return 0;
@@ -874,9 +911,10 @@ static int f_res_memory(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 		return r;
 	if (nd_parse_size(scalar(v), &l->p->deploy.resources.memory) < 0 ||
 	    l->p->deploy.resources.memory < 6 * 1024 * 1024)
-		return err_at(l, v,
-			      "invalid memory '%s': expected a size of at least 6m, like 512m or 1g",
-			      scalar(v));
+		return err_at(
+			l, v,
+			"invalid memory '%s': expected a size of at least 6m, like 512m or 1g",
+			scalar(v));
 	return 0;
 }
 
@@ -890,9 +928,10 @@ static int f_res_cpus(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 		return r;
 	d = strtod(scalar(v), &end);
 	if (end == scalar(v) || *end || d <= 0 || d > 1024)
-		return err_at(l, v,
-			      "invalid cpus '%s': expected a positive number like 0.5 or 2",
-			      scalar(v));
+		return err_at(
+			l, v,
+			"invalid cpus '%s': expected a positive number like 0.5 or 2",
+			scalar(v));
 	l->p->deploy.resources.cpus = d;
 	return 0;
 }
@@ -925,9 +964,10 @@ static int f_d_restart(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 		if (*n && strspn(n, "0123456789") == strlen(n) && strlen(n) < 6)
 			return 0;
 	}
-	return err_at(l, v,
-		      "invalid restart '%s': expected one of no, always, unless-stopped, on-failure or on-failure:N",
-		      s);
+	return err_at(
+		l, v,
+		"invalid restart '%s': expected one of no, always, unless-stopped, on-failure or on-failure:N",
+		s);
 }
 
 static int f_d_target(struct ld *l, yaml_node_t *k, yaml_node_t *v)
@@ -954,17 +994,19 @@ static int f_d_domains(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 				      l->p->deploy.domains.items[0]);
 		return 0;
 	}
-	for (it = v->data.sequence.items.start;
-	     it < v->data.sequence.items.top; it++, i++) {
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++, i++) {
 		yaml_node_t *n = yaml_document_get_node(l->doc, *it);
 		size_t j;
 
 		if (!nd_domain_valid(scalar(n)))
-			return err_at(l, n,
-				      "invalid domain '%s': expected a host name like shop.example.com",
-				      scalar(n));
+			return err_at(
+				l, n,
+				"invalid domain '%s': expected a host name like shop.example.com",
+				scalar(n));
 		for (j = 0; j < i; j++)
-			if (!strcasecmp(l->p->deploy.domains.items[j], scalar(n)))
+			if (!strcasecmp(l->p->deploy.domains.items[j],
+					scalar(n)))
 				return err_at(l, n, "duplicate domain '%s'",
 					      scalar(n));
 	}
@@ -1025,20 +1067,13 @@ static const struct field source_fields[] = {
 };
 
 static const struct field build_fields[] = {
-	{ "buildpack", f_b_buildpack },
-	{ "dockerfile", f_b_dockerfile },
-	{ "context", f_b_context },
-	{ "args", f_b_args },
-	{ "labels", f_b_labels },
-	{ "target", f_b_target },
-	{ "base_image", f_b_base },
-	{ "runtime_image", f_b_runtime },
-	{ "install", f_b_install },
-	{ "command", f_b_command },
-	{ "start", f_b_start },
-	{ "output_dir", f_b_output_dir },
-	{ "compose_file", f_b_compose },
-	{ NULL, NULL },
+	{ "buildpack", f_b_buildpack },	 { "dockerfile", f_b_dockerfile },
+	{ "context", f_b_context },	 { "args", f_b_args },
+	{ "labels", f_b_labels },	 { "target", f_b_target },
+	{ "base_image", f_b_base },	 { "runtime_image", f_b_runtime },
+	{ "install", f_b_install },	 { "command", f_b_command },
+	{ "start", f_b_start },		 { "output_dir", f_b_output_dir },
+	{ "compose_file", f_b_compose }, { NULL, NULL },
 };
 
 static const struct field image_fields[] = {
@@ -1088,12 +1123,8 @@ static int f_deploy(struct ld *l, yaml_node_t *k, yaml_node_t *v)
 }
 
 static const struct field top_fields[] = {
-	{ "app", f_app },
-	{ "source", f_source },
-	{ "build", f_build },
-	{ "image", f_image },
-	{ "deploy", f_deploy },
-	{ NULL, NULL },
+	{ "app", f_app },     { "source", f_source }, { "build", f_build },
+	{ "image", f_image }, { "deploy", f_deploy }, { NULL, NULL },
 };
 
 /* Checks across keys, once everything is read. */
@@ -1105,12 +1136,15 @@ static int cross_check(struct ld *l)
 	if (!p->app) {
 		nd_error_set_at(err, ND_EPROJECT, l->file, 1, 1,
 				"missing required key 'app'");
-		nd_error_hint(err, "add a line like 'app: shop' (lowercase letters, digits, '_', '.', '-')");
+		nd_error_hint(
+			err,
+			"add a line like 'app: shop' (lowercase letters, digits, '_', '.', '-')");
 		return ND_EPROJECT;
 	}
 	if (p->source.path && p->source.git)
-		return nd_project_error(p, err, "source.git",
-					"'source.path' and 'source.git' cannot both be set");
+		return nd_project_error(
+			p, err, "source.git",
+			"'source.path' and 'source.git' cannot both be set");
 	if (p->source.ref && !p->source.git)
 		return nd_project_error(p, err, "source.ref",
 					"'source.ref' needs 'source.git'");
@@ -1119,31 +1153,34 @@ static int cross_check(struct ld *l)
 					"'source.token_env' needs 'source.git'");
 	if (p->build.compose_file && p->build.buildpack != ND_BP_COMPOSE &&
 	    p->build.buildpack != ND_BP_AUTO)
-		return nd_project_error(p, err, "build.compose_file",
-					"'build.compose_file' needs 'buildpack: compose'");
+		return nd_project_error(
+			p, err, "build.compose_file",
+			"'build.compose_file' needs 'buildpack: compose'");
 	if (p->deploy.tls_set && !p->deploy.domains.nr)
 		return nd_project_error(p, err, "deploy.tls",
 					"'deploy.tls' needs 'deploy.domains'");
 	if (p->deploy.target == ND_TARGET_SWARM && p->deploy.domains.nr)
-		return nd_project_error(p, err, "deploy.domains",
-					"'deploy.domains' is not supported with 'target: swarm' yet");
-	if (p->deploy.proxy.http_port && p->deploy.proxy.http_port ==
-						 p->deploy.proxy.https_port)
-		return nd_project_error(p, err, "deploy.proxy.https_port",
-					"'http_port' and 'https_port' must differ");
+		return nd_project_error(
+			p, err, "deploy.domains",
+			"'deploy.domains' is not supported with 'target: swarm' yet");
+	if (p->deploy.proxy.http_port &&
+	    p->deploy.proxy.http_port == p->deploy.proxy.https_port)
+		return nd_project_error(
+			p, err, "deploy.proxy.https_port",
+			"'http_port' and 'https_port' must differ");
 	for (size_t i = 0; i < p->deploy.nsecrets; i++)
 		if (nd_kvlist_find(&p->deploy.env, p->deploy.secrets[i].name))
-			return nd_error_set_at(err, ND_EPROJECT, l->file,
-					       p->deploy.secrets[i].line,
-					       p->deploy.secrets[i].col,
-					       "'%s' is both in 'env' and 'secrets'",
-					       p->deploy.secrets[i].name);
+			return nd_error_set_at(
+				err, ND_EPROJECT, l->file,
+				p->deploy.secrets[i].line,
+				p->deploy.secrets[i].col,
+				"'%s' is both in 'env' and 'secrets'",
+				p->deploy.secrets[i].name);
 	return 0;
 }
 
-int nd_project_parse(struct nd_project **out, const char *name,
-		     const char *dir, const char *data, size_t len,
-		     struct nd_error *err)
+int nd_project_parse(struct nd_project **out, const char *name, const char *dir,
+		     const char *data, size_t len, struct nd_error *err)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
@@ -1164,13 +1201,16 @@ int nd_project_parse(struct nd_project **out, const char *name,
 				    (int)parser.problem_mark.line + 1,
 				    (int)parser.problem_mark.column + 1,
 				    "invalid YAML: %s%s%s",
-				    parser.problem ? parser.problem : "syntax error",
+				    parser.problem ? parser.problem :
+						     "syntax error",
 				    parser.context ? " " : "",
 				    parser.context ? parser.context : "");
 		if (parser.context)
 			nd_error_hint(err, "the %s began at line %d, column %d",
-				      nd_starts_with(parser.context, "while parsing a ") ?
-					      parser.context + 16 : "construct",
+				      nd_starts_with(parser.context,
+						     "while parsing a ") ?
+					      parser.context + 16 :
+					      "construct",
 				      (int)parser.context_mark.line + 1,
 				      (int)parser.context_mark.column + 1);
 		goto done;
@@ -1178,8 +1218,9 @@ int nd_project_parse(struct nd_project **out, const char *name,
 	have_doc = true;
 	root = yaml_document_get_root_node(&doc);
 	if (!root) {
-		r = nd_error_set_at(err, ND_EPROJECT, name, 1, 1,
-				    "the project file is empty: missing required key 'app'");
+		r = nd_error_set_at(
+			err, ND_EPROJECT, name, 1, 1,
+			"the project file is empty: missing required key 'app'");
 		nd_error_hint(err, "run 'nextdeploy init' to write one");
 		goto done;
 	}
@@ -1187,17 +1228,19 @@ int nd_project_parse(struct nd_project **out, const char *name,
 		yaml_node_t *x = yaml_document_get_root_node(&extra);
 
 		if (x) {
-			r = err_at(&l, x,
-				   "expected one YAML document, found a second one");
+			r = err_at(
+				&l, x,
+				"expected one YAML document, found a second one");
 			yaml_document_delete(&extra);
 			goto done;
 		}
 		yaml_document_delete(&extra);
 	}
 	if (root->type != YAML_MAPPING_NODE) {
-		r = err_at(&l, root,
-			   "the project file must be a mapping of keys (app, source, build, image, deploy), not %s",
-			   describe(root));
+		r = err_at(
+			&l, root,
+			"the project file must be a mapping of keys (app, source, build, image, deploy), not %s",
+			describe(root));
 		goto done;
 	}
 	if ((r = walk(&l, NULL, NULL, root, top_fields)) < 0)
@@ -1228,9 +1271,9 @@ int nd_project_load(struct nd_project **out, const char *path,
 
 	abs = realpath(path, NULL);
 	if (!abs)
-		return nd_error_errno(err, errno == ENOENT ? ND_ENOTFOUND :
-							     ND_EPROJECT,
-				      "cannot open project file '%s'", path);
+		return nd_error_errno(
+			err, errno == ENOENT ? ND_ENOTFOUND : ND_EPROJECT,
+			"cannot open project file '%s'", path);
 	f = fopen(abs, "r");
 	if (!f) {
 		r = nd_error_errno(err, ND_EPROJECT,
@@ -1243,9 +1286,9 @@ int nd_project_load(struct nd_project **out, const char *path,
 			fclose(f);
 			free(abs);
 			nd_buf_release(&data);
-			return nd_error_set(err, ND_EPROJECT,
-					    "project file '%s' is larger than 4 MiB",
-					    path);
+			return nd_error_set(
+				err, ND_EPROJECT,
+				"project file '%s' is larger than 4 MiB", path);
 		}
 	fclose(f);
 	dir = nd_strdup(abs);
@@ -1319,8 +1362,7 @@ void nd_project_free(struct nd_project *p)
 	free(p);
 }
 
-int nd_project_find(char **path_out, const char *start_dir,
-		    struct nd_error *err)
+int nd_project_find(char **path_out, const char *start_dir, struct nd_error *err)
 {
 	char *dir = realpath(start_dir, NULL);
 	int r = 0;
@@ -1334,9 +1376,8 @@ int nd_project_find(char **path_out, const char *start_dir,
 		char *slash;
 
 		for (size_t i = 0; i < ND_ARRAY_SIZE(names); i++) {
-			char *cand = nd_xprintf("%s/%s",
-						strcmp(dir, "/") ? dir : "",
-						names[i]);
+			char *cand = nd_xprintf(
+				"%s/%s", strcmp(dir, "/") ? dir : "", names[i]);
 
 			if (!access(cand, F_OK)) {
 				*path_out = cand;
@@ -1355,7 +1396,8 @@ int nd_project_find(char **path_out, const char *start_dir,
 	r = nd_error_set(err, ND_EPROJECT,
 			 "no nextdeploy.yml in '%s' or any folder above it",
 			 start_dir);
-	nd_error_hint(err, "run 'nextdeploy init' to write one, or pass -f FILE");
+	nd_error_hint(err,
+		      "run 'nextdeploy init' to write one, or pass -f FILE");
 done:
 	free(dir);
 	return r;
@@ -1395,11 +1437,16 @@ int nd_project_error(const struct nd_project *p, struct nd_error *err,
 const char *nd_buildpack_name(enum nd_buildpack bp)
 {
 	switch (bp) {
-	case ND_BP_NIXPACKS: return "nixpacks";
-	case ND_BP_STATIC: return "static";
-	case ND_BP_DOCKERFILE: return "dockerfile";
-	case ND_BP_COMPOSE: return "compose";
-	default: return "auto";
+	case ND_BP_NIXPACKS:
+		return "nixpacks";
+	case ND_BP_STATIC:
+		return "static";
+	case ND_BP_DOCKERFILE:
+		return "dockerfile";
+	case ND_BP_COMPOSE:
+		return "compose";
+	default:
+		return "auto";
 	}
 }
 
@@ -1428,6 +1475,7 @@ int64_t nd_project_stop_timeout_ms(const struct nd_project *p)
 	return p->deploy.stop_timeout_ms ? p->deploy.stop_timeout_ms : 10000;
 }
 
+/* clang-format off */
 const struct nd_project_key_doc nd_project_key_docs[] = {
 	{ "app", "string", "required; the app's name: [a-z0-9][a-z0-9_.-]*, at most 63 characters. Container, network and image names derive from it" },
 	{ "source", "mapping", "where the app's source is; default: the folder holding the project file" },
@@ -1483,3 +1531,4 @@ const struct nd_project_key_doc nd_project_key_docs[] = {
 	{ "deploy.stop_timeout", "duration", "how long the old release may drain before it is killed (default 10s)" },
 	{ NULL, NULL, NULL },
 };
+/* clang-format on */

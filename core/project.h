@@ -28,8 +28,8 @@ enum nd_tls_mode { ND_TLS_AUTO = 0, ND_TLS_INTERNAL, ND_TLS_OFF };
 enum nd_target { ND_TARGET_ENGINE = 0, ND_TARGET_SWARM };
 
 struct nd_secret {
-	char *name;     /* the variable / file name in the container */
-	char *from_env; /* take the value from this client env var */
+	char *name;	 /* the variable / file name in the container */
+	char *from_env;	 /* take the value from this client env var */
 	char *from_file; /* or from this file (relative to the project dir) */
 	int line, col;
 };
@@ -47,9 +47,9 @@ struct nd_project {
 	char *app;
 
 	struct {
-		char *path;   /* default "." (relative to dir) */
-		char *git;    /* URL or path of a repository */
-		char *ref;    /* branch, tag or commit */
+		char *path; /* default "." (relative to dir) */
+		char *git;  /* URL or path of a repository */
+		char *ref;  /* branch, tag or commit */
 		char *subdir;
 		char *token_env; /* env var holding an https token */
 	} source;
@@ -90,13 +90,13 @@ struct nd_project {
 			bool set;
 			char *path;
 			struct nd_strvec command; /* exec form */
-			char *command_shell;      /* string form: sh -c */
+			char *command_shell;	  /* string form: sh -c */
 			int64_t interval_ms, timeout_ms, start_period_ms;
 			long retries;
 		} healthcheck;
 		struct {
 			int64_t memory; /* bytes; 0 unset */
-			double cpus;    /* 0 unset */
+			double cpus;	/* 0 unset */
 		} resources;
 		char *restart; /* no | always | on-failure[:N] | unless-stopped */
 		enum nd_target target;
@@ -105,7 +105,7 @@ struct nd_project {
 		bool tls_set;
 		struct {
 			char *image;
-			long http_port;  /* 0: unset (80) */
+			long http_port;	 /* 0: unset (80) */
 			long https_port; /* 0: unset (443) */
 		} proxy;
 		int64_t stop_timeout_ms; /* drain time for the old release */
@@ -121,9 +121,8 @@ struct nd_project {
 int nd_project_load(struct nd_project **out, const char *path,
 		    struct nd_error *err);
 /* Parse from memory (tests); name is used in messages, dir is its folder. */
-int nd_project_parse(struct nd_project **out, const char *name,
-		     const char *dir, const char *data, size_t len,
-		     struct nd_error *err);
+int nd_project_parse(struct nd_project **out, const char *name, const char *dir,
+		     const char *data, size_t len, struct nd_error *err);
 void nd_project_free(struct nd_project *p);
 
 /*
@@ -138,9 +137,9 @@ int nd_project_find(char **path_out, const char *start_dir,
 bool nd_project_pos(const struct nd_project *p, const char *key, int *line,
 		    int *col);
 /* Set err at the position of key ("deploy.port"), or at the file. */
-ND_PRINTF(4, 5) int nd_project_error(const struct nd_project *p,
-				     struct nd_error *err, const char *key,
-				     const char *fmt, ...);
+ND_PRINTF(4, 5)
+int nd_project_error(const struct nd_project *p, struct nd_error *err,
+		     const char *key, const char *fmt, ...);
 
 /* Defaults */
 const char *nd_buildpack_name(enum nd_buildpack bp);

@@ -196,8 +196,9 @@ int nd_registry_decode_auth(char **user_out, char **password_out,
 	dec = nd_malloc(len / 4 * 3 + 4);
 	if (len == 0 || len % 4 ||
 	    EVP_DecodeBlock(dec, (const unsigned char *)b64, (int)len) < 0) {
-		r = nd_error_set(err, ND_EPROJECT,
-				 "the auth field is not base64 of user:password");
+		r = nd_error_set(
+			err, ND_EPROJECT,
+			"the auth field is not base64 of user:password");
 		goto done;
 	}
 	if (b64[len - 1] == '=')
@@ -209,9 +210,10 @@ int nd_registry_decode_auth(char **user_out, char **password_out,
 	colon = memchr(dec, ':', n);
 	if (!colon || colon == (char *)dec ||
 	    memchr(dec, '\0', (size_t)(colon - (char *)dec))) {
-		r = nd_error_set(err, ND_EPROJECT,
-				 "the auth field is not base64 of user:password (%s)",
-				 colon ? "empty user name" : "no ':'");
+		r = nd_error_set(
+			err, ND_EPROJECT,
+			"the auth field is not base64 of user:password (%s)",
+			colon ? "empty user name" : "no ':'");
 		goto done;
 	}
 	/* the CLI trims NUL bytes from both ends of the password */
@@ -285,8 +287,7 @@ static bool blank(const char *s)
 	return true;
 }
 
-static int check_shape(const cJSON *root, const char *what,
-		       struct nd_error *err)
+static int check_shape(const cJSON *root, const char *what, struct nd_error *err)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "auths");
 	const cJSON *h = cJSON_GetObjectItemCaseSensitive(root, "credHelpers");
@@ -302,9 +303,10 @@ static int check_shape(const cJSON *root, const char *what,
 	ao = cJSON_IsObject(a) ? a : NULL;
 	cJSON_ArrayForEach(c, ao)
 		if (!cJSON_IsObject(c))
-			return nd_error_set(err, ND_EPROJECT,
-					    "%s: auths[\"%s\"] must be an object",
-					    what, c->string);
+			return nd_error_set(
+				err, ND_EPROJECT,
+				"%s: auths[\"%s\"] must be an object", what,
+				c->string);
 	if (h && !cJSON_IsObject(h) && !cJSON_IsNull(h))
 		return nd_error_set(err, ND_EPROJECT,
 				    "%s: \"credHelpers\" must be an object",
@@ -312,12 +314,14 @@ static int check_shape(const cJSON *root, const char *what,
 	ho = cJSON_IsObject(h) ? h : NULL;
 	cJSON_ArrayForEach(c, ho)
 		if (!cJSON_IsString(c))
-			return nd_error_set(err, ND_EPROJECT,
-					    "%s: credHelpers[\"%s\"] must be a string",
-					    what, c->string);
+			return nd_error_set(
+				err, ND_EPROJECT,
+				"%s: credHelpers[\"%s\"] must be a string",
+				what, c->string);
 	if (s && !cJSON_IsString(s) && !cJSON_IsNull(s))
 		return nd_error_set(err, ND_EPROJECT,
-				    "%s: \"credsStore\" must be a string", what);
+				    "%s: \"credsStore\" must be a string",
+				    what);
 	return 0;
 }
 
@@ -453,8 +457,7 @@ static const cJSON *find_entry(const cJSON *auths, const char *key)
 }
 
 void nd_registry_cred_plan(struct nd_cred_plan *out,
-			   const struct nd_docker_config *cfg,
-			   const char *host)
+			   const struct nd_docker_config *cfg, const char *host)
 {
 	const char *key = nd_registry_key(host);
 	const cJSON *e, *helpers;
@@ -508,7 +511,8 @@ int nd_registry_cred_from_entry(struct nd_registry_cred *out,
 					    err) < 0) {
 			nd_error_wrap(err, "%s: auths[\"%s\"]", source,
 				      serveraddress);
-			nd_error_hint(err, "write it again with 'docker login %s'",
+			nd_error_hint(err,
+				      "write it again with 'docker login %s'",
 				      serveraddress);
 			return ND_EPROJECT;
 		}
@@ -545,9 +549,9 @@ static long ms_since(const struct timespec *t0)
 	       (t.tv_nsec - t0->tv_nsec) / 1000000L;
 }
 
-int nd_cred_helper_run(const char *name, const char *action,
-		       const char *input, long timeout_ms, struct nd_buf *out,
-		       int *status, struct nd_error *err)
+int nd_cred_helper_run(const char *name, const char *action, const char *input,
+		       long timeout_ms, struct nd_buf *out, int *status,
+		       struct nd_error *err)
 {
 	int in[2] = { -1, -1 }, o[2] = { -1, -1 }, rc, ws = 0, r = 0;
 	posix_spawn_file_actions_t fa;
@@ -595,9 +599,10 @@ int nd_cred_helper_run(const char *name, const char *action,
 		pid = -1;
 		errno = rc;
 		if (rc == ENOENT)
-			r = nd_error_set(err, ND_ENOTFOUND,
-					 "the credential helper '%s' is not installed (not found on PATH)",
-					 prog);
+			r = nd_error_set(
+				err, ND_ENOTFOUND,
+				"the credential helper '%s' is not installed (not found on PATH)",
+				prog);
 		else
 			r = nd_error_errno(err, ND_EGENERIC, "cannot run '%s'",
 					   prog);
@@ -608,7 +613,8 @@ int nd_cred_helper_run(const char *name, const char *action,
 	if (input && *input &&
 	    send(in[1], input, strlen(input), MSG_NOSIGNAL) < 0 &&
 	    errno != EPIPE && errno != ECONNRESET) {
-		r = nd_error_errno(err, ND_EGENERIC, "cannot write to '%s'", prog);
+		r = nd_error_errno(err, ND_EGENERIC, "cannot write to '%s'",
+				   prog);
 		goto done;
 	}
 	close(in[1]);
@@ -620,9 +626,10 @@ int nd_cred_helper_run(const char *name, const char *action,
 		ssize_t n;
 
 		if (left <= 0) {
-			r = nd_error_set(err, ND_ETIMEOUT,
-					 "the credential helper '%s' did not answer within %lds",
-					 prog, (timeout_ms + 999) / 1000);
+			r = nd_error_set(
+				err, ND_ETIMEOUT,
+				"the credential helper '%s' did not answer within %lds",
+				prog, (timeout_ms + 999) / 1000);
 			goto done;
 		}
 		if (poll(&pfd, 1, (int)(left > 100 ? 100 : left)) < 0 &&
@@ -639,9 +646,10 @@ int nd_cred_helper_run(const char *name, const char *action,
 			break;
 		if (nd_buf_add(out, chunk, (size_t)n) < 0 ||
 		    out->len > HELPER_OUT_CAP) {
-			r = nd_error_set(err, ND_EGENERIC,
-					 "the credential helper '%s' answered more than 1 MiB",
-					 prog);
+			r = nd_error_set(
+				err, ND_EGENERIC,
+				"the credential helper '%s' answered more than 1 MiB",
+				prog);
 			goto done;
 		}
 	}
@@ -658,9 +666,10 @@ int nd_cred_helper_run(const char *name, const char *action,
 			goto done;
 		}
 		if (ms_since(&t0) >= timeout_ms) {
-			r = nd_error_set(err, ND_ETIMEOUT,
-					 "the credential helper '%s' did not exit within %lds",
-					 prog, (timeout_ms + 999) / 1000);
+			r = nd_error_set(
+				err, ND_ETIMEOUT,
+				"the credential helper '%s' did not exit within %lds",
+				prog, (timeout_ms + 999) / 1000);
 			goto done;
 		}
 		poll(NULL, 0, 10);
@@ -713,13 +722,17 @@ static int helper_get(struct nd_registry_cred *out,
 	int status = 0, r;
 
 	r = nd_cred_helper_run(helper, "get", key,
-			       cfg->helper_timeout_ms > 0 ? cfg->helper_timeout_ms
-							  : HELPER_TIMEOUT_MS,
+			       cfg->helper_timeout_ms > 0 ?
+				       cfg->helper_timeout_ms :
+				       HELPER_TIMEOUT_MS,
 			       &o, &status, err);
 	if (r < 0) {
-		nd_error_hint(err, "install docker-credential-%s, or remove it from %s in '%s'",
-			      helper, from_cred_helpers ? "credHelpers" : "credsStore",
-			      cfg->path);
+		nd_error_hint(
+			err,
+			"install docker-credential-%s, or remove it from %s in '%s'",
+			helper,
+			from_cred_helpers ? "credHelpers" : "credsStore",
+			cfg->path);
 		goto done;
 	}
 	if (status) {
@@ -728,16 +741,18 @@ static int helper_get(struct nd_registry_cred *out,
 			*out = c; /* anonymous */
 			goto done;
 		}
-		r = nd_error_set(err, ND_EAUTH,
-				 "the credential helper 'docker-credential-%s' failed for '%s' (exit status %d)%s%s",
-				 helper, key, status, *msg ? ": " : "", msg);
+		r = nd_error_set(
+			err, ND_EAUTH,
+			"the credential helper 'docker-credential-%s' failed for '%s' (exit status %d)%s%s",
+			helper, key, status, *msg ? ": " : "", msg);
 		goto done;
 	}
 	j = cJSON_ParseWithLength(o.buf, o.len);
 	if (!cJSON_IsObject(j)) {
-		r = nd_error_set(err, ND_EAUTH,
-				 "the credential helper 'docker-credential-%s' answered something that is not a JSON object for '%s'",
-				 helper, key);
+		r = nd_error_set(
+			err, ND_EAUTH,
+			"the credential helper 'docker-credential-%s' answered something that is not a JSON object for '%s'",
+			helper, key);
 		goto done;
 	}
 	user = str_item(j, "Username");
@@ -903,12 +918,14 @@ static void all_credentials(cJSON *map, const struct nd_docker_config *cfg,
 				       &o, &status, &err) < 0) {
 			note_failure(failed, &err);
 		} else if (status ||
-			   !cJSON_IsObject(list = cJSON_ParseWithLength(o.buf, o.len))) {
+			   !cJSON_IsObject(list = cJSON_ParseWithLength(
+						   o.buf, o.len))) {
 			char *msg = helper_message(&o);
 
-			nd_error_set(&err, ND_EAUTH,
-				     "docker-credential-%s list failed (exit status %d)%s%s",
-				     store, status, *msg ? ": " : "", msg);
+			nd_error_set(
+				&err, ND_EAUTH,
+				"docker-credential-%s list failed (exit status %d)%s%s",
+				store, status, *msg ? ": " : "", msg);
 			free(msg);
 			note_failure(failed, &err);
 		} else {
@@ -926,7 +943,8 @@ static void all_credentials(cJSON *map, const struct nd_docker_config *cfg,
 		cJSON_Delete(list);
 		nd_buf_release(&o);
 	} else {
-		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cfg->file, "auths")) {
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(
+					      cfg->file, "auths")) {
 			struct nd_registry_cred c = ND_REGISTRY_CRED_INIT;
 			char *src = nd_xprintf("%s (auths)", cfg->path);
 
@@ -939,7 +957,8 @@ static void all_credentials(cJSON *map, const struct nd_docker_config *cfg,
 			free(src);
 		}
 	}
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cfg->env, "auths")) {
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cfg->env,
+							       "auths")) {
 		struct nd_registry_cred c = ND_REGISTRY_CRED_INIT;
 
 		if (nd_registry_cred_from_entry(&c, e, e->string,
@@ -949,13 +968,14 @@ static void all_credentials(cJSON *map, const struct nd_docker_config *cfg,
 			map_put(map, e->string, &c);
 		nd_registry_cred_release(&c);
 	}
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cfg->file, "credHelpers")) {
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cfg->file,
+							       "credHelpers")) {
 		struct nd_registry_cred c = ND_REGISTRY_CRED_INIT;
 
 		if (!cJSON_IsString(e) || !*e->valuestring)
 			continue;
-		if (helper_get(&c, cfg, e->valuestring, true, e->string,
-			       &err) < 0)
+		if (helper_get(&c, cfg, e->valuestring, true, e->string, &err) <
+		    0)
 			note_failure(failed, &err);
 		else
 			map_put(map, e->string, &c);
@@ -983,7 +1003,8 @@ char *nd_registry_config_header(const struct nd_docker_config *cfg,
 						    &err) < 0)
 				note_failure(failed, &err);
 			else
-				map_put(map, nd_registry_key(hosts->items[i]), &c);
+				map_put(map, nd_registry_key(hosts->items[i]),
+					&c);
 			nd_registry_cred_release(&c);
 		}
 	}
@@ -996,8 +1017,8 @@ char *nd_registry_config_header(const struct nd_docker_config *cfg,
 /* --- the registries of a Dockerfile --- */
 
 struct df_vars {
-	const struct nd_kvlist *args;   /* build args (value may be NULL) */
-	struct nd_kvlist declared;      /* global ARGs and their defaults */
+	const struct nd_kvlist *args; /* build args (value may be NULL) */
+	struct nd_kvlist declared;    /* global ARGs and their defaults */
 };
 
 static const char *var_value(const struct df_vars *v, const char *name,
@@ -1010,7 +1031,8 @@ static const char *var_value(const struct df_vars *v, const char *name,
 	*known = false;
 	for (i = 0; i < v->declared.nr; i++)
 		if (!strcmp(v->declared.items[i].key, key)) {
-			const char *b = v->args ? nd_kvlist_get(v->args, key) : NULL;
+			const char *b = v->args ? nd_kvlist_get(v->args, key) :
+						  NULL;
 
 			*known = true;
 			val = b ? b : v->declared.items[i].value;
@@ -1051,7 +1073,8 @@ static bool expand(struct nd_buf *out, const char *s, const struct df_vars *v,
 				return false;
 			name = s + 1;
 			n = strcspn(name, ":}");
-			if (name[n] == ':' && (name[n + 1] == '-' || name[n + 1] == '+')) {
+			if (name[n] == ':' &&
+			    (name[n + 1] == '-' || name[n + 1] == '+')) {
 				op = name[n + 1];
 				word = name + n + 2;
 				wn = (size_t)(close - word);
@@ -1188,7 +1211,8 @@ static void instruction(struct nd_strvec *hosts, bool *unresolved,
 				if (!isdigit((unsigned char)*p))
 					digits = false;
 			if (*from && !digits)
-				one_image(hosts, unresolved, from, v, stages, esc);
+				one_image(hosts, unresolved, from, v, stages,
+					  esc);
 		}
 	}
 done:
@@ -1231,7 +1255,8 @@ void nd_dockerfile_registries(struct nd_strvec *hosts, bool *unresolved,
 						d++;
 					if (*d == '=') {
 						d++;
-						while (isspace((unsigned char)*d))
+						while (isspace(
+							(unsigned char)*d))
 							d++;
 						if (*d == '`' || *d == '\\')
 							esc = *d;
@@ -1269,9 +1294,12 @@ void nd_dockerfile_registries(struct nd_strvec *hosts, bool *unresolved,
 bool nd_registry_message_is_auth(const char *msg)
 {
 	static const char *const words_[] = {
-		"unauthorized", "authentication required",
-		"no basic auth credentials", "access to the resource is denied",
-		"denied:", "incorrect username or password",
+		"unauthorized",
+		"authentication required",
+		"no basic auth credentials",
+		"access to the resource is denied",
+		"denied:",
+		"incorrect username or password",
 		"authorization failed",
 	};
 

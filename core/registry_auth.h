@@ -50,7 +50,10 @@ struct nd_ref {
 	char *tag;    /* NULL when none */
 	char *digest; /* "sha256:...", or NULL */
 };
-#define ND_REF_INIT { NULL, NULL, NULL, NULL }
+#define ND_REF_INIT                    \
+	{                              \
+		NULL, NULL, NULL, NULL \
+	}
 
 /*
  * Split a reference as distribution/reference normalises it: the part
@@ -95,22 +98,28 @@ struct nd_registry_cred {
 	char *identitytoken; /* an OAuth refresh token instead of a password */
 	char *registrytoken; /* a bearer token for the registry */
 	char *serveraddress; /* the key they were found under */
-	char *source;        /* "config.json auths", "docker-credential-x",
+	char *source;	     /* "config.json auths", "docker-credential-x",
 				"DOCKER_AUTH_CONFIG", or NULL (anonymous) */
 };
-#define ND_REGISTRY_CRED_INIT { NULL, NULL, NULL, NULL, NULL, NULL }
+#define ND_REGISTRY_CRED_INIT                      \
+	{                                          \
+		NULL, NULL, NULL, NULL, NULL, NULL \
+	}
 /* Nothing to send (anonymous). */
 bool nd_registry_cred_empty(const struct nd_registry_cred *c);
 /* Wipe the secrets and free. */
 void nd_registry_cred_release(struct nd_registry_cred *c);
 
 struct nd_docker_config {
-	char *path;          /* the config.json looked at */
-	struct cJSON *file;  /* it, parsed; NULL when there is none */
-	struct cJSON *env;   /* DOCKER_AUTH_CONFIG parsed; NULL when unset */
+	char *path;		/* the config.json looked at */
+	struct cJSON *file;	/* it, parsed; NULL when there is none */
+	struct cJSON *env;	/* DOCKER_AUTH_CONFIG parsed; NULL when unset */
 	long helper_timeout_ms; /* per helper run (default 30 s) */
 };
-#define ND_DOCKER_CONFIG_INIT { NULL, NULL, NULL, 0 }
+#define ND_DOCKER_CONFIG_INIT       \
+	{                           \
+		NULL, NULL, NULL, 0 \
+	}
 
 /* Read config.json and DOCKER_AUTH_CONFIG. ND_EPROJECT when malformed. */
 int nd_docker_config_load(struct nd_docker_config *cfg, struct nd_error *err);
@@ -123,9 +132,9 @@ void nd_docker_config_release(struct nd_docker_config *cfg);
 /* Where the credentials of a host come from (steps 2-5 above): pure. */
 enum nd_cred_source {
 	ND_CRED_ANONYMOUS,
-	ND_CRED_ENV,    /* entry: DOCKER_AUTH_CONFIG auths[entry_key] */
+	ND_CRED_ENV,	/* entry: DOCKER_AUTH_CONFIG auths[entry_key] */
 	ND_CRED_HELPER, /* helper: run docker-credential-<helper> get key */
-	ND_CRED_AUTHS,  /* entry: config.json auths[entry_key] */
+	ND_CRED_AUTHS,	/* entry: config.json auths[entry_key] */
 };
 
 struct nd_cred_plan {
@@ -133,7 +142,7 @@ struct nd_cred_plan {
 	const char *key;       /* the lookup key (step 1) */
 	const char *entry_key; /* ENV/AUTHS: the entry's own key */
 	const struct cJSON *entry;
-	const char *helper;    /* HELPER: the suffix */
+	const char *helper;	/* HELPER: the suffix */
 	bool from_cred_helpers; /* HELPER: credHelpers (else credsStore) */
 };
 
@@ -184,9 +193,9 @@ char *nd_registry_config_header(const struct nd_docker_config *cfg,
  * program is not on PATH, ND_ETIMEOUT when it ran longer than timeout_ms
  * (it is killed), ND_EUSAGE for a suffix that is not a plain name.
  */
-int nd_cred_helper_run(const char *name, const char *action,
-		       const char *input, long timeout_ms, struct nd_buf *out,
-		       int *status, struct nd_error *err);
+int nd_cred_helper_run(const char *name, const char *action, const char *input,
+		       long timeout_ms, struct nd_buf *out, int *status,
+		       struct nd_error *err);
 
 /* --- which registries a build pulls from --- */
 

@@ -74,7 +74,8 @@ static void on_signal(int sig)
 	if (policy == ND_SIG_DIE && defer_depth > 0 && n == 1) {
 		/* deferred: clean what we can now, the code unwinds */
 		nd_cleanup_run();
-	} else if (policy == ND_SIG_DIE || (policy == ND_SIG_NOTIFY && n >= 2) ||
+	} else if (policy == ND_SIG_DIE ||
+		   (policy == ND_SIG_NOTIFY && n >= 2) ||
 		   (policy == ND_SIG_FORCE && n >= 3)) {
 		die(sig);
 	}
@@ -103,7 +104,8 @@ static void start(void)
 	for (size_t i = 0; i < ND_ARRAY_SIZE(caught_sigs); i++) {
 		struct sigaction old;
 
-		ignored_at_start[i] = sigaction(caught_sigs[i], NULL, &old) == 0 &&
+		ignored_at_start[i] = sigaction(caught_sigs[i], NULL, &old) ==
+					      0 &&
 				      !(old.sa_flags & SA_SIGINFO) &&
 				      old.sa_handler == SIG_IGN;
 	}

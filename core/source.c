@@ -98,10 +98,9 @@ static int open_path(struct nd_source *s, const struct nd_project *p,
 	int r = 0;
 
 	if (!real || !is_dir(real)) {
-		r = nd_project_error(p, err, "source.path",
-				     "the source folder '%s' %s", given,
-				     real ? "is not a folder" :
-					    "does not exist");
+		r = nd_project_error(
+			p, err, "source.path", "the source folder '%s' %s",
+			given, real ? "is not a folder" : "does not exist");
 		free(real);
 	} else {
 		s->root = real;
@@ -175,7 +174,8 @@ static int path_git_info(struct nd_source *s, struct nd_error *err)
 		if (!d)
 			continue;
 		path = d->new_file.path ? d->new_file.path : d->old_file.path;
-		if (!path || strlen(path) < rl || strncmp(path, spec ? spec : "", rl))
+		if (!path || strlen(path) < rl ||
+		    strncmp(path, spec ? spec : "", rl))
 			continue;
 		nd_strvec_push(&s->changes, path + rl);
 	}
@@ -206,8 +206,8 @@ struct clone_ctx {
 	const char *token;
 	int tried_agent, tried_keys, tried_token, tried_user;
 	bool auth_asked;
-	int ssh_port;       /* from the URL; 0: the default */
-	char *hostkey_msg;  /* why the server's host key was refused */
+	int ssh_port;	   /* from the URL; 0: the default */
+	char *hostkey_msg; /* why the server's host key was refused */
 	char *hostkey_hint;
 };
 
@@ -241,7 +241,8 @@ static int cert_cb(git_cert *cert, int valid, const char *host, void *payload)
 	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
 		return valid ? 0 : 1; /* TLS: libgit2 already verified it */
 	if (!(hk->type & GIT_CERT_SSH_RAW)) {
-		c->hostkey_msg = nd_xprintf("the ssh server %s sent no host key to check", host);
+		c->hostkey_msg = nd_xprintf(
+			"the ssh server %s sent no host key to check", host);
 		return -1;
 	}
 	st = nd_known_hosts_check(host, c->ssh_port, hk->hostkey,
@@ -266,7 +267,8 @@ static int cert_cb(git_cert *cert, int valid, const char *host, void *payload)
 		c->hostkey_hint = nd_xprintf(
 			"check the fingerprint, then add it: ssh-keyscan%s%.0d %s >> ~/.ssh/known_hosts",
 			c->ssh_port && c->ssh_port != 22 ? " -p " : "",
-			c->ssh_port && c->ssh_port != 22 ? c->ssh_port : 0, host);
+			c->ssh_port && c->ssh_port != 22 ? c->ssh_port : 0,
+			host);
 	}
 	return -1;
 }
@@ -297,8 +299,8 @@ static int cred_cb(git_credential **out, const char *url,
 						    "id_rsa" };
 
 		if (!c->tried_agent++ && getenv("SSH_AUTH_SOCK"))
-			return git_credential_ssh_key_from_agent(out,
-								 user ? user : "git");
+			return git_credential_ssh_key_from_agent(
+				out, user ? user : "git");
 		while (home && (size_t)c->tried_keys < ND_ARRAY_SIZE(keys)) {
 			char *priv = nd_xprintf("%s/.ssh/%s", home,
 						keys[c->tried_keys++]);
@@ -306,10 +308,10 @@ static int cred_cb(git_credential **out, const char *url,
 			int r = 1;
 
 			if (!access(priv, R_OK))
-				r = git_credential_ssh_key_new(out,
-							       user ? user : "git",
-							       access(pub, R_OK) ? NULL : pub,
-							       priv, NULL);
+				r = git_credential_ssh_key_new(
+					out, user ? user : "git",
+					access(pub, R_OK) ? NULL : pub, priv,
+					NULL);
 			free(priv);
 			free(pub);
 			if (r <= 0)
@@ -318,9 +320,8 @@ static int cred_cb(git_credential **out, const char *url,
 	}
 	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && c->token &&
 	    !c->tried_token++)
-		return git_credential_userpass_plaintext_new(out,
-							     user ? user : token_user(url),
-							     c->token);
+		return git_credential_userpass_plaintext_new(
+			out, user ? user : token_user(url), c->token);
 	git_error_set_str(GIT_ERROR_NET, "authentication failed");
 	return GIT_EAUTH;
 }
@@ -375,8 +376,8 @@ static int git_location(char **out, bool *local, const struct nd_project *p,
  * git_revparse_single, whose "describe" pattern leaks PCRE2 memory in the
  * libgit2 1.5 of Debian bookworm.
  */
-static int resolve_ref(git_object **out, git_repository *repo,
-		       const char *ref, const char *remote_head)
+static int resolve_ref(git_object **out, git_repository *repo, const char *ref,
+		       const char *remote_head)
 {
 	git_reference *r = NULL;
 	git_object *obj = NULL;
@@ -425,7 +426,7 @@ static int resolve_ref(git_object **out, git_repository *repo,
  */
 struct insteadof {
 	const char *url;
-	char *best;     /* the rewritten URL */
+	char *best; /* the rewritten URL */
 	size_t best_len;
 };
 
@@ -482,7 +483,8 @@ static int fetch_all(git_repository **repo_out, char **head_out,
 	git_strarray refspecs = { specs, 1 };
 	int r;
 
-	git_repository_init_options_init(&io, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	git_repository_init_options_init(&io,
+					 GIT_REPOSITORY_INIT_OPTIONS_VERSION);
 	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
 	git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
@@ -505,9 +507,8 @@ static int fetch_all(git_repository **repo_out, char **head_out,
 		*head_out = nd_strndup(head.ptr, head.size);
 	git_error_clear();
 	if ((r = git_remote_download(remote, &refspecs, &fo)) < 0 ||
-	    (r = git_remote_update_tips(remote, &cb, 0,
-					GIT_REMOTE_DOWNLOAD_TAGS_ALL,
-					NULL)) < 0)
+	    (r = git_remote_update_tips(
+		     remote, &cb, 0, GIT_REMOTE_DOWNLOAD_TAGS_ALL, NULL)) < 0)
 		goto done;
 	*repo_out = repo;
 	repo = NULL;
@@ -539,17 +540,19 @@ static int clone_git(struct nd_source *s, const struct nd_project *p,
 	if (p->source.token_env) {
 		c.token = getenv(p->source.token_env);
 		if (!c.token || !*c.token) {
-			r = nd_project_error(p, err, "source.token_env",
-					     "source.token_env names '%s', which is not set",
-					     p->source.token_env);
+			r = nd_project_error(
+				p, err, "source.token_env",
+				"source.token_env names '%s', which is not set",
+				p->source.token_env);
 			goto done;
 		}
 	}
 	if (!local && (nd_starts_with(url, "ssh://") || !strstr(url, "://")) &&
 	    !(git_libgit2_features() & GIT_FEATURE_SSH)) {
-		r = nd_error_set(err, ND_EUNSUPPORTED,
-				 "cannot clone '%s': this libgit2 has no ssh support",
-				 shown);
+		r = nd_error_set(
+			err, ND_EUNSUPPORTED,
+			"cannot clone '%s': this libgit2 has no ssh support",
+			shown);
 		goto done;
 	}
 	tmpl = nd_xprintf("%s/nextdeploy-src-XXXXXX",
@@ -592,14 +595,17 @@ static int clone_git(struct nd_source *s, const struct nd_project *p,
 		r = nd_error_set(err, auth ? ND_EAUTH : ND_EGENERIC,
 				 "cannot clone '%s': %s", shown, git_msg());
 		if (auth)
-			nd_error_hint(err, "for a private https repository set source.token_env to the name of a variable holding a token; for ssh, add your key to ssh-agent");
+			nd_error_hint(
+				err,
+				"for a private https repository set source.token_env to the name of a variable holding a token; for ssh, add your key to ssh-agent");
 		goto done;
 	}
 	if (resolve_ref(&commit, repo, p->source.ref, head) < 0) {
 		if (p->source.ref)
-			r = nd_project_error(p, err, "source.ref",
-					     "'%s' has no branch, tag or commit '%s'",
-					     shown, p->source.ref);
+			r = nd_project_error(
+				p, err, "source.ref",
+				"'%s' has no branch, tag or commit '%s'", shown,
+				p->source.ref);
 		else
 			r = nd_error_set(err, ND_ENOTFOUND,
 					 "'%s' has no commits", shown);
@@ -649,9 +655,10 @@ int nd_source_prepare(struct nd_source **out, const struct nd_project *p,
 		free(d);
 		if (!real || !is_dir(real) ||
 		    (strncmp(real, s->root, n) || (real[n] && real[n] != '/'))) {
-			r = nd_project_error(p, err, "source.subdir",
-					     "'%s' is not a folder of the source",
-					     p->source.subdir);
+			r = nd_project_error(
+				p, err, "source.subdir",
+				"'%s' is not a folder of the source",
+				p->source.subdir);
 			free(real);
 			goto fail;
 		}

@@ -42,13 +42,13 @@ enum nd_source_kind { ND_SOURCE_PATH, ND_SOURCE_GIT };
 
 struct nd_source {
 	enum nd_source_kind kind;
-	char *dir;      /* absolute: the folder to build (after subdir) */
-	char *root;     /* absolute: the clone, or the source.path folder */
-	char *tmpdir;   /* the private clone folder, or NULL */
-	char *url;      /* the repository, without credentials (OCI
+	char *dir;	    /* absolute: the folder to build (after subdir) */
+	char *root;	    /* absolute: the clone, or the source.path folder */
+	char *tmpdir;	    /* the private clone folder, or NULL */
+	char *url;	    /* the repository, without credentials (OCI
 			   source label), or NULL */
-	char *ref;      /* source.ref as given, or NULL */
-	char *commit;   /* full commit id, or NULL without git */
+	char *ref;	    /* source.ref as given, or NULL */
+	char *commit;	    /* full commit id, or NULL without git */
 	char *short_commit; /* git's unique abbreviation (7 or more) */
 	/* source.path with a commit: what git status shows, relative to
 	   dir ("src/app.js", "node_modules/") */

@@ -93,9 +93,9 @@ int nd_containers_list(struct nd_engine *e, bool all,
 		       const struct nd_filters *f, cJSON **out,
 		       struct nd_error *err)
 {
-	return get_with_filters(e, all ? "/containers/json?all=1" :
-					 "/containers/json",
-				f, out, err);
+	return get_with_filters(
+		e, all ? "/containers/json?all=1" : "/containers/json", f, out,
+		err);
 }
 
 int nd_container_inspect(struct nd_engine *e, const char *id, cJSON **out,
@@ -120,9 +120,9 @@ int nd_container_create(struct nd_engine *e, const char *name,
 		const char *id = nd_json_str(res, "Id");
 
 		if (!id)
-			r = nd_error_set(err, ND_EGENERIC,
-					 "the engine created '%s' but sent no ID",
-					 name);
+			r = nd_error_set(
+				err, ND_EGENERIC,
+				"the engine created '%s' but sent no ID", name);
 		else if (id_out)
 			*id_out = nd_strdup(id);
 	}
@@ -141,8 +141,7 @@ static int simple_post(struct nd_engine *e, const char *path,
 	return nd_engine_request(e, &req, NULL, err);
 }
 
-int nd_container_start(struct nd_engine *e, const char *id,
-		       struct nd_error *err)
+int nd_container_start(struct nd_engine *e, const char *id, struct nd_error *err)
 {
 	char *p = path1("/containers/%s/start", id);
 	int r = simple_post(e, p, err);
@@ -303,8 +302,7 @@ int nd_network_inspect(struct nd_engine *e, const char *name, cJSON **out,
 }
 
 int nd_network_create(struct nd_engine *e, const char *name,
-		      const cJSON *labels, char **id_out,
-		      struct nd_error *err)
+		      const cJSON *labels, char **id_out, struct nd_error *err)
 {
 	cJSON *body = cJSON_CreateObject(), *res = NULL;
 	int r;
@@ -400,8 +398,8 @@ int nd_volume_inspect(struct nd_engine *e, const char *name, cJSON **out,
 	return r;
 }
 
-int nd_volume_create(struct nd_engine *e, const char *name,
-		     const cJSON *labels, struct nd_error *err)
+int nd_volume_create(struct nd_engine *e, const char *name, const cJSON *labels,
+		     struct nd_error *err)
 {
 	cJSON *body = cJSON_CreateObject();
 	int r;
@@ -452,7 +450,8 @@ const char *nd_json_label(const cJSON *obj, const char *key)
 	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(obj, "Labels");
 
 	if (!labels) {
-		const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(obj, "Config");
+		const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(obj,
+								    "Config");
 
 		labels = cJSON_GetObjectItemCaseSensitive(cfg, "Labels");
 	}

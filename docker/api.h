@@ -23,7 +23,10 @@ struct cJSON;
 struct nd_filters {
 	struct cJSON *map;
 };
-#define ND_FILTERS_INIT { NULL }
+#define ND_FILTERS_INIT \
+	{               \
+		NULL    \
+	}
 void nd_filters_add(struct nd_filters *f, const char *key, const char *value);
 /* Append "filters=<urlencoded json>" (with sep '?' or '&') to b, if any. */
 void nd_filters_append_query(const struct nd_filters *f, struct nd_buf *b,
@@ -100,8 +103,8 @@ int nd_network_connect(struct nd_engine *e, const char *network,
 /* Volumes */
 int nd_volumes_list(struct nd_engine *e, const struct nd_filters *f,
 		    struct cJSON **out, struct nd_error *err);
-int nd_volume_inspect(struct nd_engine *e, const char *name,
-		      struct cJSON **out, struct nd_error *err);
+int nd_volume_inspect(struct nd_engine *e, const char *name, struct cJSON **out,
+		      struct nd_error *err);
 int nd_volume_create(struct nd_engine *e, const char *name,
 		     const struct cJSON *labels, struct nd_error *err);
 int nd_volume_remove(struct nd_engine *e, const char *name, bool force,

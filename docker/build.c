@@ -73,8 +73,7 @@ static void log_push(struct nd_build_log *log, const char *line)
 	nd_str_replace(&log->tail[slot], line);
 }
 
-static void log_step(struct nd_build_log *log, const char *text, int no,
-		     int n)
+static void log_step(struct nd_build_log *log, const char *text, int no, int n)
 {
 	size_t i;
 
@@ -114,8 +113,7 @@ static void *producer(void *arg)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	u->producer_rc = u->o->write_context(u->wfd, u->o->context_ud,
-					     &u->perr);
+	u->producer_rc = u->o->write_context(u->wfd, u->o->context_ud, &u->perr);
 	close(u->wfd);
 	u->wfd = -1;
 	return NULL;
@@ -130,8 +128,8 @@ static void join_producer(struct upload *u)
 }
 
 static void emit(const struct nd_build_opts *o, enum nd_build_event_kind kind,
-		 const char *text, const char *id, const struct nd_build_log *log,
-		 uint64_t bytes)
+		 const char *text, const char *id,
+		 const struct nd_build_log *log, uint64_t bytes)
 {
 	struct nd_build_event ev;
 
@@ -187,11 +185,11 @@ static size_t read_body(char *buf, size_t size, size_t nmemb, void *ud)
 struct answer {
 	const struct nd_build_opts *o;
 	struct nd_build_log *log;
-	struct nd_buf text;  /* "stream" text not yet ended by '\n' */
-	char *image_id;      /* the last aux.ID */
-	char *built_short;   /* "Successfully built <id>" */
-	char *error;         /* errorDetail.message */
-	int error_code;      /* errorDetail.code, -1 when absent */
+	struct nd_buf text; /* "stream" text not yet ended by '\n' */
+	char *image_id;	    /* the last aux.ID */
+	char *built_short;  /* "Successfully built <id>" */
+	char *error;	    /* errorDetail.message */
+	int error_code;	    /* errorDetail.code, -1 when absent */
 };
 
 static bool parse_step(const char *line, const char *prefix, const char *sep,
@@ -243,7 +241,8 @@ static char *strip_escapes(const char *s)
 			if (*s >= 0x40 && *s <= 0x7e)
 				s++;
 		} else if (*s == ']') {
-			while (*s && *s != '\a' && !(*s == '\033' && s[1] == '\\'))
+			while (*s && *s != '\a' &&
+			       !(*s == '\033' && s[1] == '\\'))
 				s++;
 			if (*s == '\a')
 				s++;
@@ -332,8 +331,8 @@ static int on_msg(cJSON *msg, void *ud)
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
 		char *t = nd_mask_secrets(v->valuestring, a->o->secrets);
 
-		emit(a->o, ND_BUILD_STATUS, t, cJSON_IsString(id) ?
-			     id->valuestring : NULL, a->log, 0);
+		emit(a->o, ND_BUILD_STATUS, t,
+		     cJSON_IsString(id) ? id->valuestring : NULL, a->log, 0);
 		free(t);
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(msg, "errorDetail")) &&
@@ -510,9 +509,10 @@ int nd_image_build(struct nd_engine *e, const struct nd_build_opts *o,
 		while (l && (m[l - 1] == '\n' || m[l - 1] == '\r'))
 			m[--l] = '\0';
 		if (log->step)
-			r = nd_error_set(err, ND_EGENERIC,
-					 "the build failed at step %d/%d '%s': %s",
-					 log->step_no, log->nsteps, log->step, m);
+			r = nd_error_set(
+				err, ND_EGENERIC,
+				"the build failed at step %d/%d '%s': %s",
+				log->step_no, log->nsteps, log->step, m);
 		else
 			r = nd_error_set(err, ND_EGENERIC,
 					 "the build failed: %s", m);
@@ -524,8 +524,9 @@ int nd_image_build(struct nd_engine *e, const struct nd_build_opts *o,
 	if (!a.image_id && a.built_short)
 		a.image_id = nd_strdup(a.built_short);
 	if (!a.image_id) {
-		r = nd_error_set(err, ND_EGENERIC,
-				 "the engine ended the build without an image ID");
+		r = nd_error_set(
+			err, ND_EGENERIC,
+			"the engine ended the build without an image ID");
 		goto done;
 	}
 	*id_out = a.image_id;

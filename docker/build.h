@@ -32,19 +32,19 @@ struct nd_engine;
  */
 
 enum nd_build_event_kind {
-	ND_BUILD_UPLOAD,  /* bytes: context bytes sent so far */
+	ND_BUILD_UPLOAD,   /* bytes: context bytes sent so far */
 	ND_BUILD_UPLOADED, /* the whole context was sent (bytes) */
-	ND_BUILD_STEP,    /* a new step: text "RUN make", step, nsteps */
-	ND_BUILD_OUTPUT,  /* text: one line of the current step's output */
-	ND_BUILD_INFO,    /* text: the builder's own line (" ---> 1a2b",
+	ND_BUILD_STEP,	   /* a new step: text "RUN make", step, nsteps */
+	ND_BUILD_OUTPUT,   /* text: one line of the current step's output */
+	ND_BUILD_INFO,	   /* text: the builder's own line (" ---> 1a2b",
 			     "Successfully built ...") */
-	ND_BUILD_STATUS,  /* text: pull progress ("Pulling fs layer"), id */
+	ND_BUILD_STATUS,   /* text: pull progress ("Pulling fs layer"), id */
 };
 
 struct nd_build_event {
 	enum nd_build_event_kind kind;
 	const char *text; /* secrets masked, no trailing newline */
-	const char *id;   /* ND_BUILD_STATUS: the layer, or NULL */
+	const char *id;	  /* ND_BUILD_STATUS: the layer, or NULL */
 	int step, nsteps; /* current step (1-based), 0 before the first */
 	uint64_t bytes;
 };
@@ -60,7 +60,7 @@ typedef void (*nd_build_event_fn)(const struct nd_build_event *ev, void *ud);
  * step and its last lines of output.
  */
 struct nd_build_log {
-	char *step;       /* "RUN make" (the current or failing step) */
+	char *step; /* "RUN make" (the current or failing step) */
 	int step_no, nsteps;
 	char *tail[ND_BUILD_TAIL]; /* ring of its last output lines */
 	size_t tail_start, tail_len;
@@ -72,8 +72,8 @@ void nd_build_log_release(struct nd_build_log *log);
 const char *nd_build_log_line(const struct nd_build_log *log, size_t i);
 
 struct nd_build_opts {
-	const char *const *tags;  /* NULL-terminated "repo:tag" list */
-	const char *dockerfile;   /* its path in the tar */
+	const char *const *tags;	   /* NULL-terminated "repo:tag" list */
+	const char *dockerfile;		   /* its path in the tar */
 	const struct nd_kvlist *buildargs; /* NULL value: declared, unset */
 	const struct nd_kvlist *labels;
 	const char *target;

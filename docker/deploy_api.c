@@ -37,17 +37,17 @@ static int tar_entry(struct archive *a, const char *name, mode_t type,
 	if (archive_write_header(a, ent) != ARCHIVE_OK ||
 	    (type == AE_IFREG && len &&
 	     archive_write_data(a, data, len) != (la_ssize_t)len))
-		r = nd_error_set(err, ND_EGENERIC, "cannot write a tar entry: %s",
+		r = nd_error_set(err, ND_EGENERIC,
+				 "cannot write a tar entry: %s",
 				 archive_error_string(a) ?: "unknown error");
 	archive_entry_free(ent);
 	return r;
 }
 
-int nd_container_put_files(struct nd_engine *e, const char *id,
-			   const char *dir, const char *const *dirs,
-			   unsigned dir_mode, const struct nd_put_file *files,
-			   size_t nfiles, const char *const *secrets,
-			   struct nd_error *err)
+int nd_container_put_files(struct nd_engine *e, const char *id, const char *dir,
+			   const char *const *dirs, unsigned dir_mode,
+			   const struct nd_put_file *files, size_t nfiles,
+			   const char *const *secrets, struct nd_error *err)
 {
 	struct nd_buf tar = ND_BUF_INIT_CAP(64 << 20);
 	struct nd_buf path = ND_BUF_INIT;
@@ -100,9 +100,8 @@ done:
 	return r;
 }
 
-int nd_container_get_file(struct nd_engine *e, const char *id,
-			  const char *path, size_t cap, struct nd_buf *out,
-			  struct nd_error *err)
+int nd_container_get_file(struct nd_engine *e, const char *id, const char *path,
+			  size_t cap, struct nd_buf *out, struct nd_error *err)
 {
 	struct nd_buf p = ND_BUF_INIT;
 	struct nd_resp resp = ND_RESP_INIT;
@@ -148,10 +147,10 @@ int nd_container_get_file(struct nd_engine *e, const char *id,
 				goto done;
 			}
 		if (n < 0)
-			r = nd_error_set(err, ND_EGENERIC,
-					 "cannot read '%s' from the archive: %s",
-					 path,
-					 archive_error_string(a) ?: "unknown error");
+			r = nd_error_set(
+				err, ND_EGENERIC,
+				"cannot read '%s' from the archive: %s", path,
+				archive_error_string(a) ?: "unknown error");
 		break;
 	}
 done:
@@ -217,8 +216,8 @@ done:
 	return r;
 }
 
-int nd_container_rename(struct nd_engine *e, const char *id,
-			const char *name, struct nd_error *err)
+int nd_container_rename(struct nd_engine *e, const char *id, const char *name,
+			struct nd_error *err)
 {
 	struct nd_buf p = ND_BUF_INIT;
 	struct nd_req req = { 0 };
@@ -243,7 +242,8 @@ struct pull_ctx {
 static int pull_msg(cJSON *msg, void *ud)
 {
 	struct pull_ctx *c = ud;
-	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(msg, "errorDetail");
+	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(msg,
+							       "errorDetail");
 	const char *text = nd_json_str(detail, "message");
 
 	if (!text)
@@ -340,7 +340,8 @@ int nd_app_images_list(struct nd_engine *e, const char *app,
 		if (nd_streq(nd_json_label(img, "nextdeploy.managed"), "true") &&
 		    nd_streq(nd_json_label(img, "nextdeploy.app"), app) &&
 		    (!release ||
-		     nd_streq(nd_json_label(img, "nextdeploy.release"), release)))
+		     nd_streq(nd_json_label(img, "nextdeploy.release"),
+			      release)))
 			cJSON_AddItemToArray(keep, img);
 		else
 			cJSON_Delete(img);

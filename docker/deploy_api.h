@@ -19,7 +19,7 @@ struct nd_put_file {
 	const char *name; /* path relative to the destination folder */
 	const char *data;
 	size_t len;
-	unsigned mode;    /* 0400, 0644 ... */
+	unsigned mode; /* 0400, 0644 ... */
 	long uid, gid;
 };
 
@@ -32,30 +32,29 @@ struct nd_put_file {
  * `secrets`: strings to redact from NEXTDEPLOY_TRACE (the tar may hold
  * secret bytes).
  */
-int nd_container_put_files(struct nd_engine *e, const char *id,
-			   const char *dir, const char *const *dirs,
-			   unsigned dir_mode, const struct nd_put_file *files,
-			   size_t nfiles, const char *const *secrets,
-			   struct nd_error *err);
+int nd_container_put_files(struct nd_engine *e, const char *id, const char *dir,
+			   const char *const *dirs, unsigned dir_mode,
+			   const struct nd_put_file *files, size_t nfiles,
+			   const char *const *secrets, struct nd_error *err);
 
 /*
  * GET /containers/{id}/archive?path=<path> of one regular file into out
  * (at most cap bytes). ND_ENOTFOUND when there is no such file.
  */
-int nd_container_get_file(struct nd_engine *e, const char *id,
-			  const char *path, size_t cap, struct nd_buf *out,
-			  struct nd_error *err);
+int nd_container_get_file(struct nd_engine *e, const char *id, const char *path,
+			  size_t cap, struct nd_buf *out, struct nd_error *err);
 
 /*
  * The last n lines of a container's log (stdout and stderr together,
  * demultiplexed unless the container has a TTY), at most cap bytes kept.
  */
 int nd_container_logs_tail(struct nd_engine *e, const char *id, int n,
-			   size_t cap, struct nd_buf *out, struct nd_error *err);
+			   size_t cap, struct nd_buf *out,
+			   struct nd_error *err);
 
 /* POST /containers/{id}/rename?name= */
-int nd_container_rename(struct nd_engine *e, const char *id,
-			const char *name, struct nd_error *err);
+int nd_container_rename(struct nd_engine *e, const char *id, const char *name,
+			struct nd_error *err);
 
 /*
  * POST /images/create?fromImage=&tag=: pull ref (name[:tag] or

@@ -76,8 +76,8 @@ static int read_small_file(struct nd_buf *out, const char *path,
  * The docker CLI's context store: $DOCKER_CONFIG/contexts/meta/<sha256 of
  * the name>/meta.json, TLS files under contexts/tls/<same>/docker/.
  */
-static int context_host(struct nd_engine *e, const char *name,
-			char **host_out, struct nd_error *err)
+static int context_host(struct nd_engine *e, const char *name, char **host_out,
+			struct nd_error *err)
 {
 	struct nd_buf dir = ND_BUF_INIT, path = ND_BUF_INIT, data = ND_BUF_INIT;
 	cJSON *meta = NULL, *ep, *h, *skip;
@@ -91,7 +91,7 @@ static int context_host(struct nd_engine *e, const char *name,
 		r = nd_error_set(err, ND_EUSAGE,
 				 "docker context '%s' not found", name);
 		nd_error_hint(err, "set DOCKER_HOST or pass -H, or create the "
-			      "context with 'docker context create'");
+				   "context with 'docker context create'");
 		goto done;
 	}
 	meta = cJSON_ParseWithLength(data.buf, data.len);
@@ -184,7 +184,8 @@ static int parse_host(struct nd_engine *e, const char *host,
 
 		e->kind = ND_ENGINE_UNIX;
 		e->socket_path = nd_strdup(*p ? p : DEFAULT_SOCKET);
-		if (strlen(e->socket_path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		if (strlen(e->socket_path) >=
+		    sizeof(((struct sockaddr_un *)0)->sun_path))
 			return nd_error_set(err, ND_EUSAGE,
 					    "socket path '%s' is too long",
 					    e->socket_path);
@@ -197,18 +198,20 @@ static int parse_host(struct nd_engine *e, const char *host,
 		char *hostpart;
 
 		if (strchr(p, '?') || strchr(p, '#'))
-			return nd_error_set(err, ND_EUSAGE,
-					    "invalid ssh host '%s': no query or fragment allowed",
-					    host);
+			return nd_error_set(
+				err, ND_EUSAGE,
+				"invalid ssh host '%s': no query or fragment allowed",
+				host);
 		slash = strchr(p, '/');
 		hostpart = slash ? nd_strndup(p, (size_t)(slash - p)) :
 				   nd_strdup(p);
 		at = strchr(hostpart, '@');
 		if (at && strchr(hostpart, ':') && strchr(hostpart, ':') < at) {
 			free(hostpart);
-			return nd_error_set(err, ND_EUSAGE,
-					    "invalid ssh host '%s': a password in the URL is not allowed",
-					    host);
+			return nd_error_set(
+				err, ND_EUSAGE,
+				"invalid ssh host '%s': a password in the URL is not allowed",
+				host);
 		}
 		colon = strrchr(at ? at : hostpart, ':');
 		if (colon) {
@@ -223,9 +226,10 @@ static int parse_host(struct nd_engine *e, const char *host,
 
 			free(hostpart);
 			if (!*e->ssh_target || no_host)
-				return nd_error_set(err, ND_EUSAGE,
-						    "invalid ssh host '%s': no host name",
-						    host);
+				return nd_error_set(
+					err, ND_EUSAGE,
+					"invalid ssh host '%s': no host name",
+					host);
 		}
 		if (slash && slash[1])
 			e->ssh_socket = nd_strdup(slash);
@@ -244,13 +248,15 @@ static int parse_host(struct nd_engine *e, const char *host,
 		else if (strstr(host, "://")) {
 			nd_error_set(err, ND_EUSAGE, "invalid engine host '%s'",
 				     host);
-			nd_error_hint(err, "use unix:///path, tcp://host:port or ssh://[user@]host");
+			nd_error_hint(
+				err,
+				"use unix:///path, tcp://host:port or ssh://[user@]host");
 			return ND_EUSAGE;
 		}
 		if (!*p)
-			return nd_error_set(err, ND_EUSAGE,
-					    "invalid engine host '%s': no host name",
-					    host);
+			return nd_error_set(
+				err, ND_EUSAGE,
+				"invalid engine host '%s': no host name", host);
 		slash = strchr(p, '/');
 		hostport = slash ? nd_strndup(p, (size_t)(slash - p)) :
 				   nd_strdup(p);
@@ -265,10 +271,10 @@ static int parse_host(struct nd_engine *e, const char *host,
 		}
 		if (e->kind != ND_ENGINE_TLS)
 			e->kind = ND_ENGINE_TCP;
-		e->base_url = nd_xprintf("%s://%s%s",
-					 e->kind == ND_ENGINE_TLS ? "https" : "http",
-					 hostport,
-					 slash && strcmp(slash, "/") ? slash : "");
+		e->base_url = nd_xprintf(
+			"%s://%s%s",
+			e->kind == ND_ENGINE_TLS ? "https" : "http", hostport,
+			slash && strcmp(slash, "/") ? slash : "");
 		e->host = nd_xprintf("tcp://%s%s", hostport,
 				     slash && strcmp(slash, "/") ? slash : "");
 		free(hostport);
@@ -436,8 +442,9 @@ static int start_ssh_relay(struct nd_engine *e, struct nd_error *err)
 	pid_t pid;
 
 	if (!mkdtemp(tmpl))
-		return nd_error_errno(err, ND_EGENERIC,
-				      "cannot create a folder for the ssh relay");
+		return nd_error_errno(
+			err, ND_EGENERIC,
+			"cannot create a folder for the ssh relay");
 	e->ssh_dir = nd_strdup(tmpl);
 	free(e->socket_path);
 	e->socket_path = nd_xprintf("%s/engine.sock", tmpl);
@@ -449,8 +456,8 @@ static int start_ssh_relay(struct nd_engine *e, struct nd_error *err)
 	    listen(lfd, 8) < 0) {
 		if (lfd >= 0)
 			close(lfd);
-		return nd_error_errno(err, ND_EGENERIC,
-				      "cannot listen on '%s'", e->socket_path);
+		return nd_error_errno(err, ND_EGENERIC, "cannot listen on '%s'",
+				      e->socket_path);
 	}
 	fflush(NULL);
 	pid = fork();
@@ -501,12 +508,23 @@ static int trace_cb(CURL *h, curl_infotype type, char *data, size_t size,
 
 	ND_UNUSED(h);
 	switch (type) {
-	case CURLINFO_TEXT: prefix = "* "; break;
-	case CURLINFO_HEADER_OUT: prefix = "> "; break;
-	case CURLINFO_HEADER_IN: prefix = "< "; break;
-	case CURLINFO_DATA_OUT: prefix = "=> "; break;
-	case CURLINFO_DATA_IN: prefix = "<= "; break;
-	default: return 0;
+	case CURLINFO_TEXT:
+		prefix = "* ";
+		break;
+	case CURLINFO_HEADER_OUT:
+		prefix = "> ";
+		break;
+	case CURLINFO_HEADER_IN:
+		prefix = "< ";
+		break;
+	case CURLINFO_DATA_OUT:
+		prefix = "=> ";
+		break;
+	case CURLINFO_DATA_IN:
+		prefix = "<= ";
+		break;
+	default:
+		return 0;
 	}
 	if ((type == CURLINFO_DATA_OUT || type == CURLINFO_DATA_IN) &&
 	    !(level && atoi(level) >= 2))
@@ -515,7 +533,8 @@ static int trace_cb(CURL *h, curl_infotype type, char *data, size_t size,
 	/* redact before cutting, so no part of a secret survives the cut */
 	if (t)
 		redact_secrets(b.buf, b.len, t->secrets);
-	if (b.len > max && (type == CURLINFO_DATA_OUT || type == CURLINFO_DATA_IN))
+	if (b.len > max &&
+	    (type == CURLINFO_DATA_OUT || type == CURLINFO_DATA_IN))
 		nd_buf_truncate(&b, max);
 	/* headers: one line each; hide credentials (git http.c) */
 	if (type == CURLINFO_HEADER_OUT || type == CURLINFO_HEADER_IN) {
@@ -617,8 +636,7 @@ CURL *nd_engine_easy_new(struct nd_engine *e, char *errbuf)
 char *nd_engine_url(const struct nd_engine *e, const char *path)
 {
 	if (e->connected)
-		return nd_xprintf("%s/v%s%s", e->base_url, e->api_version,
-				  path);
+		return nd_xprintf("%s/v%s%s", e->base_url, e->api_version, path);
 	return nd_xprintf("%s%s", e->base_url, path);
 }
 
@@ -661,8 +679,7 @@ static char *header_value(const char *line, size_t len, const char *name)
 	end = line + len;
 	while (v < end && (*v == ' ' || *v == '\t'))
 		v++;
-	while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
-			   end[-1] == ' '))
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
 		end--;
 	return nd_strndup(v, (size_t)(end - v));
 }
@@ -758,10 +775,18 @@ int nd_engine_error_from_response(struct nd_error *err, long status,
 		}
 	}
 	switch (status) {
-	case 400: code = ND_EBADREQ; break;
-	case 401: code = ND_EAUTH; break;
-	case 404: code = ND_ENOTFOUND; break;
-	case 409: code = ND_ECONFLICT; break;
+	case 400:
+		code = ND_EBADREQ;
+		break;
+	case 401:
+		code = ND_EAUTH;
+		break;
+	case 404:
+		code = ND_ENOTFOUND;
+		break;
+	case 409:
+		code = ND_ECONFLICT;
+		break;
 	default:
 		code = status >= 500 ? ND_ESERVER : ND_EGENERIC;
 		/* Podman answers 500 where Docker says 409/404 */
@@ -808,9 +833,10 @@ static int transport_error(struct nd_engine *e, CURLcode rc, const char *errbuf,
 
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		return nd_error_set(err, ND_ETIMEOUT,
-				    "the engine at %s did not answer in time: %s",
-				    e->host, what);
+		return nd_error_set(
+			err, ND_ETIMEOUT,
+			"the engine at %s did not answer in time: %s", e->host,
+			what);
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_SSL_CONNECT_ERROR:
@@ -825,19 +851,23 @@ static int transport_error(struct nd_engine *e, CURLcode rc, const char *errbuf,
 			     "cannot connect to the engine at %s: %s", e->host,
 			     what);
 		if (e->kind == ND_ENGINE_UNIX)
-			nd_error_hint(err,
-				      "is the engine running? start it (e.g. 'dockerd' or 'podman system service'), "
-				      "or point -H / DOCKER_HOST at it");
+			nd_error_hint(
+				err,
+				"is the engine running? start it (e.g. 'dockerd' or 'podman system service'), "
+				"or point -H / DOCKER_HOST at it");
 		else if (e->kind == ND_ENGINE_TLS)
-			nd_error_hint(err,
-				      "check the address and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem)");
+			nd_error_hint(
+				err,
+				"check the address and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem)");
 		else if (e->kind == ND_ENGINE_SSH)
-			nd_error_hint(err,
-				      "check that 'ssh %s docker system dial-stdio' works",
-				      e->ssh_target);
+			nd_error_hint(
+				err,
+				"check that 'ssh %s docker system dial-stdio' works",
+				e->ssh_target);
 		else
-			nd_error_hint(err,
-				      "check the address, or set DOCKER_TLS_VERIFY=1 if the engine speaks TLS");
+			nd_error_hint(
+				err,
+				"check the address, or set DOCKER_TLS_VERIFY=1 if the engine speaks TLS");
 		return ND_EUNREACHABLE;
 	default:
 		return nd_error_set(err, ND_EGENERIC,
@@ -861,8 +891,8 @@ int nd_engine_request(struct nd_engine *e, const struct nd_req *req,
 
 	if (!resp)
 		resp = &local;
-	nd_buf_init(&resp->body, req->max_body ? req->max_body :
-						 DEFAULT_BODY_CAP);
+	nd_buf_init(&resp->body,
+		    req->max_body ? req->max_body : DEFAULT_BODY_CAP);
 	if (req->cancel && *req->cancel)
 		return nd_error_set(err, ND_EINTERRUPTED, "interrupted");
 	if (e->kind == ND_ENGINE_SSH && e->ssh_relay_pid < 0 &&
@@ -891,8 +921,9 @@ int nd_engine_request(struct nd_engine *e, const struct nd_req *req,
 		curl_easy_setopt(e->curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, req->body);
 		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)(req->body_len ? req->body_len :
-							      strlen(req->body)));
+				 (curl_off_t)(req->body_len ?
+						      req->body_len :
+						      strlen(req->body)));
 	} else if (!strcmp(method, "POST")) {
 		curl_easy_setopt(e->curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, "");
@@ -903,9 +934,9 @@ int nd_engine_request(struct nd_engine *e, const struct nd_req *req,
 	    !(req->flags & ND_REQ_HEAD))
 		curl_easy_setopt(e->curl, CURLOPT_CUSTOMREQUEST, method);
 	if (req->body || req->read_fn) {
-		ct = nd_xprintf("Content-Type: %s",
-				req->content_type ? req->content_type :
-						    "application/json");
+		ct = nd_xprintf("Content-Type: %s", req->content_type ?
+							    req->content_type :
+							    "application/json");
 		hdrs = curl_slist_append(hdrs, ct);
 	}
 	for (const char *const *h = req->headers; h && *h; h++)
@@ -948,9 +979,10 @@ int nd_engine_request(struct nd_engine *e, const struct nd_req *req,
 		goto done;
 	}
 	if (x.cap_hit) {
-		r = nd_error_set(err, ND_EGENERIC,
-				 "the engine's answer to %s %s is larger than %zu bytes",
-				 method, req->path, resp->body.cap);
+		r = nd_error_set(
+			err, ND_EGENERIC,
+			"the engine's answer to %s %s is larger than %zu bytes",
+			method, req->path, resp->body.cap);
 		goto done;
 	}
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && status >= 400)) {
@@ -994,9 +1026,10 @@ int nd_engine_connect(struct nd_engine *e, struct nd_error *err)
 		if (r < 0) {
 			if (err && err->code != ND_EUNREACHABLE &&
 			    err->code != ND_ETIMEOUT) {
-				nd_error_wrap(err,
-					      "the engine at %s answered /_ping with an error",
-					      e->host);
+				nd_error_wrap(
+					err,
+					"the engine at %s answered /_ping with an error",
+					e->host);
 				err->code = ND_EUNREACHABLE;
 			}
 			goto done;
@@ -1016,11 +1049,14 @@ int nd_engine_connect(struct nd_engine *e, struct nd_error *err)
 	}
 	if (smaj < ND_API_MIN_MAJOR ||
 	    (smaj == ND_API_MIN_MAJOR && smin < ND_API_MIN_MINOR)) {
-		r = nd_error_set(err, ND_EUNSUPPORTED,
-				 "the engine at %s speaks API %d.%d, older than the %d.%d nextdeploy needs",
-				 e->host, smaj, smin, ND_API_MIN_MAJOR,
-				 ND_API_MIN_MINOR);
-		nd_error_hint(err, "upgrade the engine (Docker 19.03 or newer, or Podman 3 or newer)");
+		r = nd_error_set(
+			err, ND_EUNSUPPORTED,
+			"the engine at %s speaks API %d.%d, older than the %d.%d nextdeploy needs",
+			e->host, smaj, smin, ND_API_MIN_MAJOR,
+			ND_API_MIN_MINOR);
+		nd_error_hint(
+			err,
+			"upgrade the engine (Docker 19.03 or newer, or Podman 3 or newer)");
 		goto done;
 	}
 	e->api_major = smaj;
@@ -1064,9 +1100,10 @@ int nd_engine_call_json(struct nd_engine *e, const char *method,
 			doc = cJSON_ParseWithLength(resp.body.buf,
 						    resp.body.len);
 			if (!doc) {
-				r = nd_error_set(err, ND_EGENERIC,
-						 "the engine's answer to %s %s is not JSON",
-						 method, path);
+				r = nd_error_set(
+					err, ND_EGENERIC,
+					"the engine's answer to %s %s is not JSON",
+					method, path);
 				goto done;
 			}
 		}

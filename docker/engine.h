@@ -42,19 +42,19 @@ enum nd_engine_kind {
 
 struct nd_engine {
 	enum nd_engine_kind kind;
-	char *host;        /* as resolved, for messages: unix:///var/run/... */
+	char *host;	   /* as resolved, for messages: unix:///var/run/... */
 	char *host_source; /* "-H", "DOCKER_HOST", "context NAME", "default" */
 	char *socket_path; /* unix (and ssh: the local relay socket) */
-	char *base_url;    /* "http://localhost" or "https://host:port[/base]" */
+	char *base_url; /* "http://localhost" or "https://host:port[/base]" */
 	char *ca, *cert, *key; /* TLS files, or NULL */
 	bool tls_verify;
-	char *ssh_target;  /* ssh: [user@]host */
+	char *ssh_target; /* ssh: [user@]host */
 	char *ssh_port;
-	char *ssh_socket;  /* ssh: remote socket path, or NULL */
+	char *ssh_socket; /* ssh: remote socket path, or NULL */
 	long ssh_relay_pid;
-	char *ssh_dir;     /* private folder holding the relay socket */
+	char *ssh_dir; /* private folder holding the relay socket */
 
-	CURL *curl;        /* the reusable handle */
+	CURL *curl; /* the reusable handle */
 	char errbuf[CURL_ERROR_SIZE];
 
 	/* negotiated */
@@ -63,7 +63,7 @@ struct nd_engine {
 	char api_version[16];
 	bool api_version_guessed; /* no Api-Version header */
 	bool podman;
-	char *server;      /* the Server header */
+	char *server; /* the Server header */
 	char *os_type;
 };
 
@@ -96,7 +96,7 @@ char *nd_engine_url(const struct nd_engine *e, const char *path);
 
 enum nd_req_flags {
 	ND_REQ_NO_VERSION = 1 << 0, /* path without the /vX.Y prefix */
-	ND_REQ_HEAD = 1 << 1,       /* HEAD request (no body) */
+	ND_REQ_HEAD = 1 << 1,	    /* HEAD request (no body) */
 };
 
 /* Streaming response sink: return < 0 to abort the transfer. */
@@ -115,9 +115,9 @@ struct nd_req {
 	nd_write_fn write_fn; /* stream 2xx bodies here instead of resp->body */
 	void *write_ud;
 	const char *const *headers; /* extra "Name: value", NULL-terminated */
-	long timeout_ms;    /* whole request; 0 = no limit */
+	long timeout_ms;	    /* whole request; 0 = no limit */
 	unsigned flags;
-	size_t max_body;    /* cap for resp->body; 0 = 64 MiB */
+	size_t max_body; /* cap for resp->body; 0 = 64 MiB */
 	/* print these strings as [redacted] in NEXTDEPLOY_TRACE output */
 	const char *const *secrets;
 	/* when it becomes non-zero (a signal handler sets it), the transfer
@@ -129,11 +129,14 @@ struct nd_resp {
 	long status;
 	struct nd_buf body; /* the body when not streamed; error bodies */
 	char *content_type;
-	char *api_version;  /* Api-Version header */
-	char *server;       /* Server header */
-	bool libpod;        /* Libpod-Api-Version header present */
+	char *api_version; /* Api-Version header */
+	char *server;	   /* Server header */
+	bool libpod;	   /* Libpod-Api-Version header present */
 };
-#define ND_RESP_INIT { 0, ND_BUF_INIT, NULL, NULL, NULL, false }
+#define ND_RESP_INIT                                    \
+	{                                               \
+		0, ND_BUF_INIT, NULL, NULL, NULL, false \
+	}
 void nd_resp_release(struct nd_resp *r);
 
 /*

@@ -56,9 +56,10 @@ int nd_event_parse(struct nd_event *out, const char *line, size_t len,
 	action = nd_json_str(doc, "Action");
 	if (!type || !action) {
 		cJSON_Delete(doc);
-		return nd_error_set(err, ND_EGENERIC,
-				    "the engine sent something that is not an event: %.*s",
-				    (int)(len > 200 ? 200 : len), line);
+		return nd_error_set(
+			err, ND_EGENERIC,
+			"the engine sent something that is not an event: %.*s",
+			(int)(len > 200 ? 200 : len), line);
 	}
 	actor = cJSON_GetObjectItemCaseSensitive(doc, "Actor");
 	attrs = cJSON_GetObjectItemCaseSensitive(actor, "Attributes");
@@ -81,8 +82,7 @@ int nd_event_parse(struct nd_event *out, const char *line, size_t len,
 		nd_str_replace(&ev.action, "die");
 	ev.id = attr(actor, "ID");
 	ev.name = attr(attrs, "name");
-	ev.managed = nd_streq(nd_json_str(attrs, "nextdeploy.managed"),
-			     "true");
+	ev.managed = nd_streq(nd_json_str(attrs, "nextdeploy.managed"), "true");
 	ev.app = attr(attrs, "nextdeploy.app");
 	ev.service = attr(attrs, "nextdeploy.service");
 	ev.release = attr(attrs, "nextdeploy.release");
@@ -259,7 +259,7 @@ struct stream {
 	nd_event_fn fn;
 	void *ud;
 	struct nd_error *err;
-	int result; /* what stopped the stream early */
+	int result;    /* what stopped the stream early */
 	bool flushing; /* EOF: a last line without a newline */
 };
 
@@ -270,8 +270,9 @@ static int on_line(const char *line, size_t len, bool newline, void *ud)
 	int r;
 
 	if (!newline && !s->flushing) /* an endless line: not an event */
-		return s->result = nd_error_set(s->err, ND_EGENERIC,
-						"the engine sent an event longer than 1 MiB");
+		return s->result = nd_error_set(
+			       s->err, ND_EGENERIC,
+			       "the engine sent an event longer than 1 MiB");
 	while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
 		len--;
 	if (!len)
@@ -373,17 +374,15 @@ int nd_events_stream(struct nd_engine *e, const struct nd_events_query *q,
 				rc = msg->data.result;
 		curl_easy_getinfo(s.h, CURLINFO_RESPONSE_CODE, &status);
 		if (status >= 300) {
-			r = nd_engine_error_from_response(err, status,
-							  s.errbody.buf,
-							  s.errbody.len);
+			r = nd_engine_error_from_response(
+				err, status, s.errbody.buf, s.errbody.len);
 		} else if (s.result < 0) {
 			r = s.result;
 		} else if (rc != CURLE_OK) {
-			r = nd_error_set(err, ND_EUNREACHABLE,
-					 "the event stream from %s broke: %s",
-					 e->host,
-					 *errbuf ? errbuf :
-						   curl_easy_strerror(rc));
+			r = nd_error_set(
+				err, ND_EUNREACHABLE,
+				"the event stream from %s broke: %s", e->host,
+				*errbuf ? errbuf : curl_easy_strerror(rc));
 		} else {
 			s.flushing = true;
 			r = nd_lines_flush(&s.lines);

@@ -24,21 +24,24 @@ struct cJSON;
  */
 struct nd_event {
 	int64_t time_ns; /* nanoseconds since the epoch */
-	char *type;      /* container, image, network, volume, ... */
-	char *action;    /* without the ": ..." suffix */
-	char *detail;    /* the suffix (health status, exec command), or NULL */
-	char *id;        /* Actor.ID */
-	char *name;      /* container/network name, image reference */
-	bool managed;    /* nextdeploy.managed=true */
+	char *type;	 /* container, image, network, volume, ... */
+	char *action;	 /* without the ": ..." suffix */
+	char *detail;	 /* the suffix (health status, exec command), or NULL */
+	char *id;	 /* Actor.ID */
+	char *name;	 /* container/network name, image reference */
+	bool managed;	 /* nextdeploy.managed=true */
 	char *app, *service, *release; /* the labels, or NULL */
-	char *image;     /* a container's image */
+	char *image;		       /* a container's image */
 	bool has_exit_code;
-	int exit_code;   /* die */
-	char *health;    /* health_status */
-	char *signal;    /* kill */
+	int exit_code;	 /* die */
+	char *health;	 /* health_status */
+	char *signal;	 /* kill */
 	char *container; /* network connect/disconnect: the container's ID */
 };
-#define ND_EVENT_INIT { 0 }
+#define ND_EVENT_INIT \
+	{             \
+		0     \
+	}
 
 /*
  * Parse one line of the stream. ND_EGENERIC when it is not an event

@@ -19,9 +19,9 @@ void nd_exec_result_release(struct nd_exec_result *r)
 }
 
 int nd_exec_create(struct nd_engine *e, const char *id, const char *const *argv,
-		   const char *const *env, const char *user, const char *workdir,
-		   bool tty, bool attach_stdin, char **exec_id_out,
-		   struct nd_error *err)
+		   const char *const *env, const char *user,
+		   const char *workdir, bool tty, bool attach_stdin,
+		   char **exec_id_out, struct nd_error *err)
 {
 	cJSON *body = cJSON_CreateObject(), *res = NULL, *cmd, *envj;
 	struct nd_buf path = ND_BUF_INIT;
@@ -51,8 +51,9 @@ int nd_exec_create(struct nd_engine *e, const char *id, const char *const *argv,
 		const char *xid = nd_json_str(res, "Id");
 
 		if (!xid)
-			r = nd_error_set(err, ND_EGENERIC,
-					 "the engine created an exec but sent no ID");
+			r = nd_error_set(
+				err, ND_EGENERIC,
+				"the engine created an exec but sent no ID");
 		else
 			*exec_id_out = nd_strdup(xid);
 	}
@@ -70,10 +71,13 @@ int nd_exec_inspect(struct nd_engine *e, const char *exec_id, bool *running,
 	int r = nd_engine_get_json(e, p, &res, err);
 
 	if (r == 0) {
-		const cJSON *code = cJSON_GetObjectItemCaseSensitive(res, "ExitCode");
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(
+			res, "ExitCode");
 
-		*running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "Running"));
-		*exit_code = cJSON_IsNumber(code) ? (long)code->valuedouble : -1;
+		*running = cJSON_IsTrue(
+			cJSON_GetObjectItemCaseSensitive(res, "Running"));
+		*exit_code = cJSON_IsNumber(code) ? (long)code->valuedouble :
+						    -1;
 	}
 	cJSON_Delete(res);
 	free(p);

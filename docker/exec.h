@@ -14,23 +14,26 @@
 
 struct nd_exec_opts {
 	const char *const *argv; /* exec form, NULL-terminated */
-	const char *const *env;  /* "K=V", NULL-terminated, or NULL */
+	const char *const *env;	 /* "K=V", NULL-terminated, or NULL */
 	const char *user;
 	const char *workdir;
-	long timeout_ms;         /* 0: no limit */
-	size_t max_output;       /* cap per stream; 0: 64 KiB (the tail is kept) */
+	long timeout_ms;   /* 0: no limit */
+	size_t max_output; /* cap per stream; 0: 64 KiB (the tail is kept) */
 	/* input for the process's stdin (sent, then stdin is closed); NULL: none */
 	const char *stdin_data;
 	size_t stdin_len;
 };
 
 struct nd_exec_result {
-	long exit_code;        /* -1 when unknown */
-	struct nd_buf out;     /* stdout, the last max_output bytes */
-	struct nd_buf err;     /* stderr, the last max_output bytes */
+	long exit_code;	   /* -1 when unknown */
+	struct nd_buf out; /* stdout, the last max_output bytes */
+	struct nd_buf err; /* stderr, the last max_output bytes */
 	bool truncated;
 };
-#define ND_EXEC_RESULT_INIT { -1, ND_BUF_INIT, ND_BUF_INIT, false }
+#define ND_EXEC_RESULT_INIT                         \
+	{                                           \
+		-1, ND_BUF_INIT, ND_BUF_INIT, false \
+	}
 void nd_exec_result_release(struct nd_exec_result *r);
 
 /*
@@ -46,9 +49,9 @@ int nd_exec_capture(struct nd_engine *e, const char *id,
 
 /* POST /containers/{id}/exec: *exec_id_out is malloc'd. */
 int nd_exec_create(struct nd_engine *e, const char *id, const char *const *argv,
-		   const char *const *env, const char *user, const char *workdir,
-		   bool tty, bool attach_stdin, char **exec_id_out,
-		   struct nd_error *err);
+		   const char *const *env, const char *user,
+		   const char *workdir, bool tty, bool attach_stdin,
+		   char **exec_id_out, struct nd_error *err);
 /* GET /exec/{id}/json: running flag and exit code (-1 while running). */
 int nd_exec_inspect(struct nd_engine *e, const char *exec_id, bool *running,
 		    long *exit_code, struct nd_error *err);

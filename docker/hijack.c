@@ -99,8 +99,8 @@ int nd_hijack_recv(struct nd_hijack *h, char *buf, size_t cap, size_t *n,
 	return raw_recv(h, buf, cap, n, err);
 }
 
-int nd_hijack_send(struct nd_hijack *h, const char *data, size_t len,
-		   size_t *n, struct nd_error *err)
+int nd_hijack_send(struct nd_hijack *h, const char *data, size_t len, size_t *n,
+		   struct nd_error *err)
 {
 	CURLcode rc;
 
@@ -126,9 +126,10 @@ static int send_all(struct nd_hijack *h, const char *data, size_t len,
 			return r;
 		if (r == 1) {
 			if (wait_fd(h->fd, POLLOUT, ANSWER_TIMEOUT_MS) == 0)
-				return nd_error_set(err, ND_ETIMEOUT,
-						    "the engine at %s does not take our request",
-						    h->e->host);
+				return nd_error_set(
+					err, ND_ETIMEOUT,
+					"the engine at %s does not take our request",
+					h->e->host);
 			continue;
 		}
 		data += n;
@@ -148,20 +149,23 @@ int nd_hijack_close_write(struct nd_hijack *h, struct nd_error *err)
 		if (curl_easy_getinfo(h->h, CURLINFO_TLS_SSL_PTR, &info) ||
 		    !info || info->backend != CURLSSLBACKEND_OPENSSL ||
 		    !info->internals)
-			return nd_error_set(err, ND_EUNSUPPORTED,
-					    "cannot half-close a TLS connection with this libcurl TLS backend");
+			return nd_error_set(
+				err, ND_EUNSUPPORTED,
+				"cannot half-close a TLS connection with this libcurl TLS backend");
 		/*
 		 * close_notify, then keep reading: never shutdown() the
 		 * socket under a live TLS session (NOTES.md §3.1).
 		 */
 		if (SSL_shutdown((SSL *)info->internals) < 0)
-			return nd_error_set(err, ND_EGENERIC,
-					    "cannot half-close the TLS connection to the engine");
+			return nd_error_set(
+				err, ND_EGENERIC,
+				"cannot half-close the TLS connection to the engine");
 		return 0;
 	}
 	if (shutdown((int)h->fd, SHUT_WR) < 0 && errno != ENOTCONN)
-		return nd_error_errno(err, ND_EGENERIC,
-				      "cannot half-close the connection to the engine");
+		return nd_error_errno(
+			err, ND_EGENERIC,
+			"cannot half-close the connection to the engine");
 	return 0;
 }
 
@@ -187,8 +191,7 @@ static long content_length(const char *hdr, size_t len)
 }
 
 /* After an error status: read the body (as long as it says, or to EOF). */
-static void read_error_body(struct nd_hijack *h, struct nd_buf *body,
-			    long want)
+static void read_error_body(struct nd_hijack *h, struct nd_buf *body, long want)
 {
 	char chunk[4096];
 
@@ -246,16 +249,17 @@ int nd_hijack_open(struct nd_hijack **out, struct nd_engine *e,
 	curl_easy_setopt(h->h, CURLOPT_CONNECT_ONLY, 1L);
 	rc = curl_easy_perform(h->h);
 	if (rc != CURLE_OK) {
-		r = nd_error_set(err, ND_EUNREACHABLE,
-				 "cannot connect to the engine at %s: %s",
-				 e->host,
-				 *h->errbuf ? h->errbuf : curl_easy_strerror(rc));
+		r = nd_error_set(
+			err, ND_EUNREACHABLE,
+			"cannot connect to the engine at %s: %s", e->host,
+			*h->errbuf ? h->errbuf : curl_easy_strerror(rc));
 		goto done;
 	}
 	if (curl_easy_getinfo(h->h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
 	    fd == CURL_SOCKET_BAD) {
-		r = nd_error_set(err, ND_EGENERIC,
-				 "libcurl gave no socket for the engine connection");
+		r = nd_error_set(
+			err, ND_EGENERIC,
+			"libcurl gave no socket for the engine connection");
 		goto done;
 	}
 	h->fd = fd;
@@ -270,8 +274,10 @@ int nd_hijack_open(struct nd_hijack **out, struct nd_engine *e,
 		    "Connection: Upgrade\r\n"
 		    "Upgrade: tcp\r\n"
 		    "Content-Length: %zu\r\n\r\n",
-		    target, e->kind == ND_ENGINE_UNIX || e->kind == ND_ENGINE_SSH ?
-				    "localhost" : host.buf,
+		    target,
+		    e->kind == ND_ENGINE_UNIX || e->kind == ND_ENGINE_SSH ?
+			    "localhost" :
+			    host.buf,
 		    body_len);
 	if (body)
 		nd_buf_add(&req, body, body_len);
@@ -288,23 +294,26 @@ int nd_hijack_open(struct nd_hijack **out, struct nd_engine *e,
 			goto done;
 		if (r == 1) {
 			if (wait_fd(h->fd, POLLIN, ANSWER_TIMEOUT_MS) == 0) {
-				r = nd_error_set(err, ND_ETIMEOUT,
-						 "the engine at %s did not answer POST %s in time",
-						 e->host, path);
+				r = nd_error_set(
+					err, ND_ETIMEOUT,
+					"the engine at %s did not answer POST %s in time",
+					e->host, path);
 				goto done;
 			}
 			continue;
 		}
 		if (n == 0) {
-			r = nd_error_set(err, ND_EUNREACHABLE,
-					 "the engine at %s closed the connection without answering POST %s",
-					 e->host, path);
+			r = nd_error_set(
+				err, ND_EUNREACHABLE,
+				"the engine at %s closed the connection without answering POST %s",
+				e->host, path);
 			goto done;
 		}
 		if (nd_buf_add(&head, chunk, n) < 0) {
-			r = nd_error_set(err, ND_EGENERIC,
-					 "the engine's answer to POST %s has an endless header",
-					 path);
+			r = nd_error_set(
+				err, ND_EGENERIC,
+				"the engine's answer to POST %s has an endless header",
+				path);
 			goto done;
 		}
 		if (find_header_end(&head))
@@ -312,9 +321,9 @@ int nd_hijack_open(struct nd_hijack **out, struct nd_engine *e,
 	}
 	end = find_header_end(&head) + 4;
 	if (sscanf(head.buf, "HTTP/%*d.%*d %ld", &h->status) != 1) {
-		r = nd_error_set(err, ND_EGENERIC,
-				 "the engine sent a malformed answer to POST %s",
-				 path);
+		r = nd_error_set(
+			err, ND_EGENERIC,
+			"the engine sent a malformed answer to POST %s", path);
 		goto done;
 	}
 	if (h->status != 101 && (h->status < 200 || h->status >= 300)) {

@@ -57,8 +57,8 @@ int nd_hijack_recv(struct nd_hijack *h, char *buf, size_t cap, size_t *n,
  * Write without blocking: 0 with *n bytes taken (possibly fewer than len),
  * 1 when nothing could be written yet (poll for POLLOUT), < 0 on an error.
  */
-int nd_hijack_send(struct nd_hijack *h, const char *data, size_t len,
-		   size_t *n, struct nd_error *err);
+int nd_hijack_send(struct nd_hijack *h, const char *data, size_t len, size_t *n,
+		   struct nd_error *err);
 /*
  * Half-close: tell the engine our input is over (the process sees EOF on
  * stdin) and keep reading. shutdown(SHUT_WR) on unix sockets and tcp, a TLS
@@ -72,14 +72,14 @@ int nd_hijack_close_write(struct nd_hijack *h, struct nd_error *err);
  * bytes to on_data until the engine closes the stream.
  */
 struct nd_hijack_io {
-	int in_fd;       /* sent to the engine; -1: nothing to send */
+	int in_fd;	 /* sent to the engine; -1: nothing to send */
 	bool half_close; /* at in_fd EOF, nd_hijack_close_write (never with a TTY) */
 	/* the engine's bytes, as they arrive; return < 0 to stop */
 	nd_write_fn on_data;
 	void *data_ud;
 	/* when wake_fd (e.g. nd_signal_fd()) is readable, on_wake is
 	 * called; return < 0 to stop with that error, 0 to go on */
-	int wake_fd;     /* -1: none */
+	int wake_fd; /* -1: none */
 	int (*on_wake)(void *ud);
 	void *wake_ud;
 };

@@ -56,9 +56,10 @@ static struct nd_prune_item *add(struct nd_prune_plan *p, bool remove,
 				 const char *name, const cJSON *obj,
 				 const char *reason)
 {
-	struct nd_prune_item *it =
-		remove ? push(&p->remove, &p->nremove, &p->aremove) :
-			 push(&p->keep, &p->nkeep, &p->akeep);
+	struct nd_prune_item *it = remove ?
+					   push(&p->remove, &p->nremove,
+						&p->aremove) :
+					   push(&p->keep, &p->nkeep, &p->akeep);
 
 	it->kind = kind;
 	it->id = nd_strdup(id);
@@ -75,7 +76,7 @@ struct usage {
 	struct nd_strvec images;   /* image IDs */
 	struct nd_strvec networks; /* names and IDs */
 	struct nd_strvec volumes;  /* names */
-	struct nd_strvec live;     /* "app\nrelease" of running containers */
+	struct nd_strvec live;	   /* "app\nrelease" of running containers */
 	struct nd_strvec removed;  /* containers planned for removal */
 };
 
@@ -356,7 +357,8 @@ static void plan_images(struct nd_prune_plan *p, const struct usage *u,
 			if (!r) {
 				if (nrels == arels) {
 					arels = arels ? arels * 2 : 16;
-					rels = nd_realloc(rels, arels * sizeof(*rels));
+					rels = nd_realloc(
+						rels, arels * sizeof(*rels));
 				}
 				r = &rels[nrels++];
 				memset(r, 0, sizeof(*r));
@@ -414,14 +416,15 @@ static void plan_images(struct nd_prune_plan *p, const struct usage *u,
 				char *k = nd_xprintf("%s\n%s\n%s", app, stage,
 						     bare_id(id));
 
-				why = stage_why = nd_xprintf("%s stage (dangling)",
-							     stage);
+				why = stage_why = nd_xprintf(
+					"%s stage (dangling)", stage);
 				if (nd_strvec_contains(&caches, k))
 					keep_why = "build cache";
 				free(k);
 			}
 			if (!before(created, o->margin_before))
-				keep_why = "dangling, younger than the safety margin";
+				keep_why =
+					"dangling, younger than the safety margin";
 			else if (building(in, app))
 				keep_why = "a build is running";
 		} else {
@@ -579,10 +582,14 @@ void nd_prune_plan_release(struct nd_prune_plan *p)
 const char *nd_prune_kind_name(enum nd_prune_kind kind)
 {
 	switch (kind) {
-	case ND_PRUNE_CONTAINER: return "container";
-	case ND_PRUNE_IMAGE: return "image";
-	case ND_PRUNE_NETWORK: return "network";
-	case ND_PRUNE_VOLUME: return "volume";
+	case ND_PRUNE_CONTAINER:
+		return "container";
+	case ND_PRUNE_IMAGE:
+		return "image";
+	case ND_PRUNE_NETWORK:
+		return "network";
+	case ND_PRUNE_VOLUME:
+		return "volume";
 	}
 	return "object";
 }

@@ -59,14 +59,14 @@ enum nd_prune_kind {
 
 struct nd_prune_item {
 	enum nd_prune_kind kind;
-	char *id;      /* container/image/network ID; volume name */
-	char *name;    /* container name, first tag or "<none>", network/volume name */
+	char *id; /* container/image/network ID; volume name */
+	char *name; /* container name, first tag or "<none>", network/volume name */
 	char *app;
 	char *release; /* images: the release label */
 	char *reason;  /* why removed ("exited", "old release", ...) or kept */
 	struct nd_strvec refs; /* images: the tags to remove */
-	double size;   /* bytes freed; < 0 when unknown */
-	double created; /* Unix seconds; 0 when unknown */
+	double size;	       /* bytes freed; < 0 when unknown */
+	double created;	       /* Unix seconds; 0 when unknown */
 };
 
 struct nd_prune_plan {
@@ -76,7 +76,10 @@ struct nd_prune_plan {
 	struct nd_prune_item *keep;
 	size_t nkeep, akeep;
 };
-#define ND_PRUNE_PLAN_INIT { NULL, 0, 0, NULL, 0, 0 }
+#define ND_PRUNE_PLAN_INIT             \
+	{                              \
+		NULL, 0, 0, NULL, 0, 0 \
+	}
 
 struct nd_prune_input {
 	/* every container on the engine (GET /containers/json?all=1) */
@@ -100,15 +103,15 @@ struct nd_prune_input {
 };
 
 struct nd_prune_opts {
-	const char *app;  /* NULL: every nextdeploy-managed app */
-	long keep;        /* releases to keep per app (besides the live one) */
-	double until;     /* only objects created before; 0: no limit */
+	const char *app; /* NULL: every nextdeploy-managed app */
+	long keep;	 /* releases to keep per app (besides the live one) */
+	double until;	 /* only objects created before; 0: no limit */
 	double margin_before; /* dangling images and never-started
 			       * containers created after this are kept */
-	bool containers;  /* plan containers */
-	bool images;      /* plan images */
-	bool networks;    /* plan networks */
-	bool volumes;     /* plan volumes */
+	bool containers;      /* plan containers */
+	bool images;	      /* plan images */
+	bool networks;	      /* plan networks */
+	bool volumes;	      /* plan volumes */
 };
 
 /* Decide. Never fails: what cannot be understood is left alone. */

@@ -108,8 +108,8 @@ void nd_stats_parse(struct nd_stats_sample *out, const cJSON *doc)
 	 * (Podman may send the cgroup's max) means none */
 	s.mem_limit = limit > 0 && limit < 0x1p60 ? limit : 0;
 
-	s.has_net = s.running && net_sums(member(doc, "networks"), &s.net_rx,
-					  &s.net_tx);
+	s.has_net = s.running &&
+		    net_sums(member(doc, "networks"), &s.net_rx, &s.net_tx);
 	s.has_blk = s.running && blkio_sums(member(doc, "blkio_stats"),
 					    &s.blk_read, &s.blk_write);
 	s.has_pids = s.running && cJSON_IsNumber(pids);
@@ -179,8 +179,8 @@ void nd_stats_fmt_mem(char *out, size_t n, const struct nd_stats_sample *s)
 
 void nd_stats_fmt_si(char *out, size_t n, double bytes)
 {
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB",
-					     "PB", "EB" };
+	static const char *const units[] = { "B",  "kB", "MB", "GB",
+					     "TB", "PB", "EB" };
 	size_t u = 0;
 	char num[32];
 
@@ -229,7 +229,7 @@ struct conn {
 	CURL *h;
 	bool stream;
 	struct nd_jsonl dec;
-	struct nd_error err; /* decode errors */
+	struct nd_error err;   /* decode errors */
 	struct nd_buf errbody; /* the body of an HTTP error */
 	char errbuf[CURL_ERROR_SIZE];
 	struct conn *next;
@@ -407,8 +407,7 @@ static void conn_done(struct nd_stats_multi *m, struct conn *c, CURLcode rc)
 
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
 	if (status >= 300) {
-		r = nd_engine_error_from_response(&err, status,
-						  c->errbody.buf,
+		r = nd_engine_error_from_response(&err, status, c->errbody.buf,
 						  c->errbody.len);
 	} else if (c->err.code) {
 		r = c->err.code;

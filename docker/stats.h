@@ -28,16 +28,16 @@ struct cJSON;
 
 /* One sample, reduced to what the table shows. */
 struct nd_stats_sample {
-	bool running;     /* `read` is set: the container was running */
-	int64_t read_ns;  /* `read`, nanoseconds since the epoch */
-	double cpu_ns;    /* cpu_stats.cpu_usage.total_usage */
+	bool running;	 /* `read` is set: the container was running */
+	int64_t read_ns; /* `read`, nanoseconds since the epoch */
+	double cpu_ns;	 /* cpu_stats.cpu_usage.total_usage */
 	/* the engine's own previous sample (stream frames after the first,
 	 * stream=false on Docker); has_pre is false when precpu is empty */
 	bool has_pre;
 	int64_t preread_ns;
 	double precpu_ns;
 
-	bool has_mem;     /* memory_stats.usage present */
+	bool has_mem;	  /* memory_stats.usage present */
 	double mem_used;  /* usage minus inactive file pages */
 	double mem_limit; /* 0: unknown or unlimited */
 	bool has_net;
@@ -90,8 +90,6 @@ void nd_stats_fmt_pids(char *out, size_t n, const struct nd_stats_sample *s);
  * 999.9 → "1kB".
  */
 void nd_stats_fmt_si(char *out, size_t n, double bytes);
-
-
 
 /*
  * Concurrent stats requests over curl_multi: one connection per container,

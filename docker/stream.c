@@ -31,9 +31,10 @@ static int jsonl_line(struct nd_jsonl *j, const char *s, size_t len)
 		return 0;
 	msg = cJSON_ParseWithLength(s, len);
 	if (!msg) {
-		return nd_error_set(j->err, ND_EGENERIC,
-				    "the engine sent a line that is not JSON: %.*s",
-				    (int)(len > 200 ? 200 : len), s);
+		return nd_error_set(
+			j->err, ND_EGENERIC,
+			"the engine sent a line that is not JSON: %.*s",
+			(int)(len > 200 ? 200 : len), s);
 	}
 	r = j->on_msg(msg, j->ud);
 	cJSON_Delete(msg);
@@ -52,9 +53,10 @@ int nd_jsonl_feed(struct nd_jsonl *j, const char *data, size_t len)
 			r = jsonl_line(j, data, n);
 		} else {
 			if (nd_buf_add(&j->line, data, n) < 0)
-				return nd_error_set(j->err, ND_EGENERIC,
-						    "a message from the engine is longer than %zu bytes",
-						    j->line.cap);
+				return nd_error_set(
+					j->err, ND_EGENERIC,
+					"a message from the engine is longer than %zu bytes",
+					j->line.cap);
 			r = 0;
 			if (nl) {
 				r = jsonl_line(j, j->line.buf, j->line.len);
@@ -91,8 +93,8 @@ int nd_jsonl_write(const char *data, size_t len, void *ud)
 	return nd_jsonl_feed(ud, data, len);
 }
 
-void nd_demux_init(struct nd_demux *d, bool tty, nd_frame_fn on_frame,
-		   void *ud, struct nd_error *err)
+void nd_demux_init(struct nd_demux *d, bool tty, nd_frame_fn on_frame, void *ud,
+		   struct nd_error *err)
 {
 	memset(d, 0, sizeof(*d));
 	d->tty = tty;
@@ -104,7 +106,8 @@ void nd_demux_init(struct nd_demux *d, bool tty, nd_frame_fn on_frame,
 int nd_demux_feed(struct nd_demux *d, const char *data, size_t len)
 {
 	if (d->tty)
-		return len ? d->on_frame(ND_STREAM_STDOUT, data, len, d->ud) : 0;
+		return len ? d->on_frame(ND_STREAM_STDOUT, data, len, d->ud) :
+			     0;
 	while (len) {
 		if (!d->remaining) {
 			size_t need = 8 - d->hdr_len;
@@ -118,12 +121,14 @@ int nd_demux_feed(struct nd_demux *d, const char *data, size_t len)
 				break;
 			d->hdr_len = 0;
 			if (d->hdr[0] > 3 || d->hdr[1] || d->hdr[2] || d->hdr[3])
-				return nd_error_set(d->err, ND_EGENERIC,
-						    "malformed stream from the engine (frame header %02x %02x %02x %02x)",
-						    d->hdr[0], d->hdr[1],
-						    d->hdr[2], d->hdr[3]);
+				return nd_error_set(
+					d->err, ND_EGENERIC,
+					"malformed stream from the engine (frame header %02x %02x %02x %02x)",
+					d->hdr[0], d->hdr[1], d->hdr[2],
+					d->hdr[3]);
 			d->stream = d->hdr[0] == ND_STREAM_STDIN ?
-					    ND_STREAM_STDOUT : d->hdr[0];
+					    ND_STREAM_STDOUT :
+					    d->hdr[0];
 			d->remaining = (uint32_t)d->hdr[4] << 24 |
 				       (uint32_t)d->hdr[5] << 16 |
 				       (uint32_t)d->hdr[6] << 8 |
@@ -149,8 +154,9 @@ int nd_demux_finish(struct nd_demux *d)
 	if (d->tty)
 		return 0;
 	if (d->hdr_len || d->remaining)
-		return nd_error_set(d->err, ND_EGENERIC,
-				    "the engine's stream ended in the middle of a frame");
+		return nd_error_set(
+			d->err, ND_EGENERIC,
+			"the engine's stream ended in the middle of a frame");
 	return 0;
 }
 

@@ -54,13 +54,12 @@ enum nd_stream_id {
 	ND_STREAM_SYSERR = 3,
 };
 
-typedef int (*nd_frame_fn)(int stream, const char *data, size_t len,
-			   void *ud);
+typedef int (*nd_frame_fn)(int stream, const char *data, size_t len, void *ud);
 
 struct nd_demux {
 	bool tty;
 	unsigned char hdr[8];
-	size_t hdr_len;     /* header bytes collected so far */
+	size_t hdr_len;	    /* header bytes collected so far */
 	uint32_t remaining; /* payload bytes left in the current frame */
 	int stream;
 	nd_frame_fn on_frame;
@@ -68,8 +67,8 @@ struct nd_demux {
 	struct nd_error *err;
 };
 
-void nd_demux_init(struct nd_demux *d, bool tty, nd_frame_fn on_frame,
-		   void *ud, struct nd_error *err);
+void nd_demux_init(struct nd_demux *d, bool tty, nd_frame_fn on_frame, void *ud,
+		   struct nd_error *err);
 /*
  * Feed bytes. Payload is delivered as it arrives (a frame may be delivered
  * in several pieces; never buffered whole). Returns < 0 on a malformed
@@ -87,8 +86,7 @@ int nd_demux_write(const char *data, size_t len, void *ud);
  * a last partial line. Capped: a line longer than 1 MiB is handed out in
  * pieces.
  */
-typedef int (*nd_line_fn)(const char *line, size_t len, bool newline,
-			  void *ud);
+typedef int (*nd_line_fn)(const char *line, size_t len, bool newline, void *ud);
 
 struct nd_lines {
 	struct nd_buf buf;

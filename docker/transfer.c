@@ -25,7 +25,8 @@ int nd_transfer_error_code(const char *msg, int dflt)
 		return ND_EAUTH;
 	if (msg && (strcasestr(msg, "manifest unknown") ||
 		    strcasestr(msg, "not found: manifest") ||
-		    (strcasestr(msg, "manifest for ") && strcasestr(msg, " not found"))))
+		    (strcasestr(msg, "manifest for ") &&
+		     strcasestr(msg, " not found"))))
 		return ND_ENOTFOUND;
 	return dflt;
 }
@@ -51,7 +52,8 @@ static char *digest_at(const char *s)
 static int on_msg(cJSON *msg, void *ud)
 {
 	struct xfer *x = ud;
-	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(msg, "errorDetail");
+	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(msg,
+							       "errorDetail");
 	const cJSON *aux = cJSON_GetObjectItemCaseSensitive(msg, "aux");
 	const char *error = nd_json_str(detail, "message");
 	const char *status = nd_json_str(msg, "status");
@@ -121,7 +123,8 @@ static int transfer(struct nd_engine *e, const char *path, const char *what,
 	req.write_ud = &j;
 	req.headers = headers;
 	req.secrets = o->registry_auth && strcmp(o->registry_auth, "e30=") ?
-			      secrets : NULL;
+			      secrets :
+			      NULL;
 	r = nd_engine_request(e, &req, NULL, err);
 	if (r == 0)
 		r = nd_jsonl_finish(&j);
@@ -158,7 +161,8 @@ int nd_image_pull(struct nd_engine *e, const char *repo, const char *tag,
 {
 	struct nd_buf p = ND_BUF_INIT;
 	char *what = nd_xprintf("pulling '%s%s%s'", repo,
-				nd_starts_with(tag, "sha256:") ? "@" : ":", tag);
+				nd_starts_with(tag, "sha256:") ? "@" : ":",
+				tag);
 	int r;
 
 	nd_buf_adds(&p, "/images/create?fromImage=");

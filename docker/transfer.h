@@ -29,8 +29,8 @@ struct nd_engine;
 typedef void (*nd_transfer_msg_fn)(const struct cJSON *msg, void *ud);
 
 struct nd_transfer_opts {
-	const char *registry_auth;  /* the X-Registry-Auth value; NULL: e30= */
-	nd_transfer_msg_fn on_msg;  /* may be NULL */
+	const char *registry_auth; /* the X-Registry-Auth value; NULL: e30= */
+	nd_transfer_msg_fn on_msg; /* may be NULL */
 	void *ud;
 };
 
