@@ -596,7 +596,11 @@ static void config_hash(struct ab *b)
 		snprintf(b->config + k * 2, 3, "%02x", d[k]);
 }
 
-/* Is t's image this app's image of this release already? 1 yes, 0 no. */
+/*
+ * Is t's image this app's image of this release already? 1 yes, 2 it is
+ * this release but built with another configuration (build args, target,
+ * labels), 0 no.
+ */
 static int already_built(struct ab *b, struct target *t, const char *tag,
 			 struct nd_error *err)
 {
@@ -618,10 +622,14 @@ static int already_built(struct ab *b, struct target *t, const char *tag,
 	if (nd_streq(nd_json_label(cfg, "nextdeploy.release"), tag) &&
 	    nd_streq(nd_json_label(cfg, "nextdeploy.app"), b->p->app) &&
 	    nd_streq(nd_json_label(cfg, "nextdeploy.service"), t->service) &&
-	    nd_streq(nd_json_label(cfg, "nextdeploy.build-config"), b->config) &&
 	    nd_json_str(img, "Id")) {
-		nd_str_replace(&t->id, nd_json_str(img, "Id"));
-		r = 1;
+		if (nd_streq(nd_json_label(cfg, "nextdeploy.build-config"),
+			     b->config)) {
+			nd_str_replace(&t->id, nd_json_str(img, "Id"));
+			r = 1;
+		} else {
+			r = 2;
+		}
 	}
 	cJSON_Delete(img);
 	return r;
@@ -925,6 +933,7 @@ int nd_app_build(struct nd_engine *e, const struct nd_project *p,
 	char *tag = NULL;
 	double t0 = now_s();
 	size_t i;
+	bool derived;
 	int r;
 
 	b.e = e;
@@ -967,13 +976,23 @@ int nd_app_build(struct nd_engine *e, const struct nd_project *p,
 
 	/* a derived tag names the content: built already means done */
 	config_hash(&b);
-	out.skipped = !o->force && !o->no_cache && !o->pull && !o->tag &&
-		      (!p->image.tag || !strcmp(p->image.tag, "auto"));
-	for (i = 0; i < b.nt && out.skipped; i++) {
+	derived = !o->tag && (!p->image.tag || !strcmp(p->image.tag, "auto"));
+	out.skipped = derived && !o->force && !o->no_cache && !o->pull;
+	for (i = 0; i < b.nt && derived; i++) {
 		if ((r = already_built(&b, &b.t[i], tag, err)) < 0)
 			goto done;
-		out.skipped = r == 1;
+		if (r == 2) {
+			/* the same release tag would name another image */
+			char *w = nd_xprintf(
+				"release %s was built before with other build args, target or labels: %s will name the new image (containers running the old one keep it; --tag gives a build a name of its own)",
+				tag, b.t[i].image);
+
+			ev(&b, ND_AB_WARNING, w);
+			free(w);
+		}
+		out.skipped = out.skipped && r == 1;
 	}
+	r = 0;
 	if (out.skipped) {
 		for (i = 0; i < b.nt; i++)
 			ev(&b, ND_AB_SKIPPED, b.t[i].image);

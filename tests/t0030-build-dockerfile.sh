@@ -115,8 +115,9 @@ test_expect_success 'an ignored file does not change the tag; a sent one does' '
 '
 
 test_expect_success 'other build args make the same release build again, then skip' '
-	nd -C app build --build-arg GREETING=other --json >o1.json 2>/dev/null &&
+	nd -C app build --build-arg GREETING=other --json >o1.json 2>o1.err &&
 	test "$(json_get o1.json "d[\"skipped\"]")" = false &&
+	test_grep "warning: release .* was built before with other build args" o1.err &&
 	test "$(json_get o1.json "d[\"release\"]")" = "$(json_get out4.json "d[\"release\"]")" &&
 	docker run --rm "$(json_get o1.json "d[\"image\"]")" cat /greeting >g &&
 	echo greeting=other >expect && test_cmp expect g &&
