@@ -44,8 +44,11 @@ static const char *const run_sections[] = {
 	"ZERO DOWNTIME",
 	"The new release starts beside the live one. Once healthy, the app's "
 	"proxy nd-<app>-proxy (Caddy) gets its new configuration through the "
-	"Exec API and reloads gracefully; requests already in flight finish "
-	"on the old release, which is then stopped after one second "
+	"Exec API and reloads gracefully (on Linux 5.14+ the proxy runs with "
+	"net.ipv4.tcp_migrate_req=1, so connections queued during a reload "
+	"are handed to the new listener, not reset); requests already in "
+	"flight finish on the old release, which is then stopped after one "
+	"second "
 	"(deploy.stop_timeout is its time to exit before SIGKILL). Old "
 	"containers are kept, stopped, until 'nextdeploy prune'. With "
 	"deploy.domains the shared edge proxy nextdeploy-proxy routes the "

@@ -1123,6 +1123,7 @@ static int proxy_create(struct deploy *d, const struct proxy_spec *s,
 	hc = cJSON_AddObjectToObject(body, "HostConfig");
 	/* on the app network from the start: joining later gave stale DNS */
 	cJSON_AddStringToObject(hc, "NetworkMode", d->net);
+	nd_infra_proxy_host_config(d->e, hc);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(hc, "RestartPolicy"),
 				"Name", "unless-stopped");
 	if (*s->publish) {

@@ -11,6 +11,7 @@
 #include "docker/stream.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +69,43 @@ cJSON *nd_infra_labels(const char *app)
 	cJSON_AddStringToObject(l, "nextdeploy.managed", "true");
 	cJSON_AddStringToObject(l, "nextdeploy.app", app);
 	return l;
+}
+
+bool nd_kernel_at_least(const char *kver, int major, int minor)
+{
+	char *end;
+	long ma, mi;
+
+	if (!kver || !isdigit((unsigned char)*kver))
+		return false;
+	ma = strtol(kver, &end, 10);
+	if (*end != '.' || !isdigit((unsigned char)end[1]))
+		return false;
+	mi = strtol(end + 1, &end, 10);
+	return ma > major || (ma == major && mi >= minor);
+}
+
+void nd_infra_proxy_host_config(struct nd_engine *e, cJSON *hc)
+{
+	struct nd_error err = ND_ERROR_INIT;
+	cJSON *info = NULL;
+
+	/*
+	 * Caddy (2.6+) reloads by opening a second SO_REUSEPORT listener and
+	 * closing the old one; connections still in the old one's accept
+	 * queue are reset by the kernel (about one in ten thousand requests
+	 * during a redeploy under load, seen in t0041). tcp_migrate_req moves
+	 * them to the new listener instead. It is per network namespace, so
+	 * it is the proxy container's own setting.
+	 */
+	if (nd_engine_info(e, &info, &err) < 0) {
+		nd_error_release(&err);
+		return;
+	}
+	if (nd_kernel_at_least(nd_json_str(info, "KernelVersion"), 5, 14))
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(hc, "Sysctls"),
+					"net.ipv4.tcp_migrate_req", "1");
+	cJSON_Delete(info);
 }
 
 bool nd_infra_owned(const cJSON *c, const char *app)
@@ -783,6 +821,7 @@ static int edge_create(struct nd_engine *e, const struct nd_project *p,
 	cJSON_AddObjectToObject(ep, "443/tcp");
 	hc = cJSON_AddObjectToObject(body, "HostConfig");
 	cJSON_AddStringToObject(hc, "NetworkMode", ND_EDGE_NETWORK);
+	nd_infra_proxy_host_config(e, hc);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(hc, "RestartPolicy"),
 				"Name", "unless-stopped");
 	pb = cJSON_AddObjectToObject(hc, "PortBindings");

@@ -29,6 +29,20 @@ int nd_infra_network_ensure(struct nd_engine *e, const char *name,
 int nd_infra_volume_ensure(struct nd_engine *e, const char *name,
 			   const char *app, struct nd_error *err);
 
+/*
+ * Is the kernel release kver (as /info's KernelVersion: "6.1.0-13-amd64")
+ * at least major.minor? False for what does not parse.
+ */
+bool nd_kernel_at_least(const char *kver, int major, int minor);
+
+/*
+ * Add what a proxy container's HostConfig hc needs for reloads that drop
+ * no connection: net.ipv4.tcp_migrate_req=1 when the engine's kernel has it
+ * (Linux 5.14+). Asks the engine once per call; an engine that does not say
+ * gets nothing added.
+ */
+void nd_infra_proxy_host_config(struct nd_engine *e, struct cJSON *hc);
+
 /* Is this container (inspect or summary JSON) labeled for app? */
 bool nd_infra_owned(const struct cJSON *c, const char *app);
 

@@ -36,6 +36,20 @@ nd_inspect() {
 	docker inspect -f "$1" "$2"
 }
 
+# A proxy container reloads without resetting queued connections: on a
+# kernel with tcp_migrate_req (5.14+) nextdeploy sets it in the proxy's
+# network namespace (see bench/proxy-reload.sh); older kernels get nothing.
+nd_check_proxy_sysctls() {
+	local kv want=1
+	kv=$(docker info --format '{{.KernelVersion}}') || return 1
+	case $kv in
+	[0-4].*|5.[0-9].*|5.1[0-3].*) want= ;;
+	esac
+	test "$(nd_inspect '{{index .HostConfig.Sysctls "net.ipv4.tcp_migrate_req"}}' "$1")" = "$want" || return 1
+	test -z "$want" ||
+	test "$(docker exec "$1" cat /proc/sys/net/ipv4/tcp_migrate_req)" = 1
+}
+
 # Whatever happens to the tests, remove the engine objects of the apps in
 # ND_CLEANUP_APPS (default: $APP) when the script ends.
 ND_CLEANUP_APPS=${ND_CLEANUP_APPS:-$APP}

@@ -25,7 +25,8 @@ test_expect_success 'setup: four releases, the first one live' '
 	EOF
 	nd run --release r1 >out 2>err &&
 	nd_url_of out >url &&
-	nd_get "$(cat url)" >body && echo "release r1" >want && test_cmp want body
+	nd_get "$(cat url)" >body && echo "release r1" >want && test_cmp want body &&
+	nd_check_proxy_sysctls nd-$APP-proxy
 '
 
 test_expect_success 'three redeploys under load: zero failed requests' '

@@ -63,6 +63,7 @@ test_expect_success 'two apps share the edge proxy, routed by host name over HTT
 	https_get "b.$APP.test" >body && echo "release b1" >want && test_cmp want body &&
 	test "$(docker ps -q --filter name=^/nextdeploy-proxy\$ | wc -l)" = 1 &&
 	test "$(nd_inspect "{{index .Config.Labels \"nextdeploy.app\"}}" nextdeploy-proxy)" = _edge &&
+	nd_check_proxy_sysctls nextdeploy-proxy &&
 	test -z "$(docker port nd-$A-proxy)" &&
 	test -z "$(docker port nd-$B-proxy)" &&
 	test_must_fail https_get "unknown.$APP.test"

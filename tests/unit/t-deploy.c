@@ -4,6 +4,7 @@
  * probe command lines, the Caddyfiles, the live-release record.
  */
 #include "tests/unit/unit.h"
+#include "core/deploy_infra.h"
 #include "core/deploy_probe.h"
 #include "core/deploy_proxy.h"
 #include "core/project.h"
@@ -283,6 +284,21 @@ TEST(caddy_edge_config)
 	nd_buf_release(&b);
 }
 
+TEST(kernel_at_least)
+{
+	CHECK(nd_kernel_at_least("5.14.0", 5, 14));
+	CHECK(nd_kernel_at_least("6.1.0-13-amd64", 5, 14));
+	CHECK(nd_kernel_at_least("5.15.90.1-microsoft-standard-WSL2", 5, 14));
+	CHECK(nd_kernel_at_least("10.0", 5, 14));
+	CHECK(!nd_kernel_at_least("5.10.0-26-amd64", 5, 14));
+	CHECK(!nd_kernel_at_least("5.9", 5, 14));
+	CHECK(!nd_kernel_at_least("4.19.0", 5, 14));
+	CHECK(!nd_kernel_at_least("", 5, 14));
+	CHECK(!nd_kernel_at_least(NULL, 5, 14));
+	CHECK(!nd_kernel_at_least("6", 5, 14));
+	CHECK(!nd_kernel_at_least("v6.1", 5, 14));
+}
+
 TEST(record_roundtrip)
 {
 	struct nd_deploy_record r = { 0 }, back;
@@ -357,6 +373,7 @@ int main(void)
 	RUN(gate_plan_timing_and_bad_label);
 	RUN(caddy_app_config);
 	RUN(caddy_edge_config);
+	RUN(kernel_at_least);
 	RUN(record_roundtrip);
 	RUN(record_lists);
 	return unit_done();
