@@ -241,11 +241,7 @@ int nd_bp_compose_parse(struct nd_plan *plan, const char *file,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 				     strlen(text));
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = nd_error_set_at(
-			err, ND_EPROJECT, file,
-			(int)parser.problem_mark.line + 1,
-			(int)parser.problem_mark.column + 1, "invalid YAML: %s",
-			parser.problem ? parser.problem : "syntax error");
+		r = nd_yaml_error(err, file, &parser);
 		yaml_parser_delete(&parser);
 		return r;
 	}

@@ -1179,6 +1179,27 @@ static int cross_check(struct ld *l)
 	return 0;
 }
 
+int nd_yaml_error(struct nd_error *err, const char *file,
+		  const yaml_parser_t *parser)
+{
+	int r = nd_error_set_at(
+		err, ND_EPROJECT, file, (int)parser->problem_mark.line + 1,
+		(int)parser->problem_mark.column + 1, "invalid YAML: %s%s%s",
+		parser->problem ? parser->problem : "syntax error",
+		parser->context ? " " : "",
+		parser->context ? parser->context : "");
+
+	if (parser->context)
+		nd_error_hint(err, "the %s began at line %d, column %d",
+			      nd_starts_with(parser->context,
+					     "while parsing a ") ?
+				      parser->context + 16 :
+				      "construct",
+			      (int)parser->context_mark.line + 1,
+			      (int)parser->context_mark.column + 1);
+	return r;
+}
+
 int nd_project_parse(struct nd_project **out, const char *name, const char *dir,
 		     const char *data, size_t len, struct nd_error *err)
 {
@@ -1197,22 +1218,7 @@ int nd_project_parse(struct nd_project **out, const char *name, const char *dir,
 		BUG("yaml_parser_initialize failed");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = nd_error_set_at(err, ND_EPROJECT, name,
-				    (int)parser.problem_mark.line + 1,
-				    (int)parser.problem_mark.column + 1,
-				    "invalid YAML: %s%s%s",
-				    parser.problem ? parser.problem :
-						     "syntax error",
-				    parser.context ? " " : "",
-				    parser.context ? parser.context : "");
-		if (parser.context)
-			nd_error_hint(err, "the %s began at line %d, column %d",
-				      nd_starts_with(parser.context,
-						     "while parsing a ") ?
-					      parser.context + 16 :
-					      "construct",
-				      (int)parser.context_mark.line + 1,
-				      (int)parser.context_mark.column + 1);
+		r = nd_yaml_error(err, name, &parser);
 		goto done;
 	}
 	have_doc = true;

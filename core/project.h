@@ -126,6 +126,15 @@ int nd_project_parse(struct nd_project **out, const char *name, const char *dir,
 void nd_project_free(struct nd_project *p);
 
 /*
+ * The error of a libyaml parser whose yaml_parser_load failed, at file's
+ * line and column: "invalid YAML: <problem> <context>", with a hint naming
+ * where the construct began. Returns ND_EPROJECT.
+ */
+struct yaml_parser_s;
+int nd_yaml_error(struct nd_error *err, const char *file,
+		  const struct yaml_parser_s *parser);
+
+/*
  * Find the project file: start_dir/nextdeploy.yml (or .yaml), then each
  * parent folder up to the root. *path_out is malloc'd. ND_ENOTFOUND when
  * there is none.
