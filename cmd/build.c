@@ -24,17 +24,8 @@ static struct nd_strlist opt_labels = ND_STRLIST_INIT;
 static const char *const progress_choices[] = { "auto", "plain", "tty", NULL };
 
 static const struct nd_opt build_opts[] = {
-	ND_OPT_BOOL_ROW(0, "force", &opt_force,
-			"build even when an image of this release already exists"),
-	ND_OPT_BOOL_ROW(0, "no-cache", &opt_no_cache,
-			"do not use the engine's layer cache"),
-	ND_OPT_BOOL_ROW(0, "pull", &opt_pull,
-			"always try to pull newer versions of the base images"),
-	ND_OPT_LIST_ROW(0, "build-arg", &opt_build_args, "KEY[=VALUE]",
-			ND_ARG_KEYVALUE,
-			"a build argument, over build.args; KEY alone takes its value from the environment"),
-	ND_OPT_STRING_ROW(0, "target", &opt_target, "STAGE", ND_ARG_TEXT,
-			  "build up to this stage of a multi-stage Dockerfile"),
+	ND_OPT_BUILD_ROWS(&opt_force, &opt_no_cache, &opt_pull,
+			  &opt_build_args, &opt_target),
 	ND_OPT_STRING_ROW(0, "tag", &opt_tag, "TAG", ND_ARG_TEXT,
 			  "the release tag (default: image.tag, else the short commit id, else a content hash)"),
 	ND_OPT_LIST_ROW(0, "label", &opt_labels, "KEY=VALUE", ND_ARG_KEYVALUE,

@@ -325,7 +325,7 @@ complete -c nextdeploy -n '__nextdeploy_at "local run"' -l keep -d 'at the end, 
 complete -c nextdeploy -n '__nextdeploy_at "local run"' -l no-log-prefix -d 'print the app\'s lines without the \'web |\' prefix'
 complete -c nextdeploy -n '__nextdeploy_at "local run"' -l release -x -k -a '(__nextdeploy_dynamic releases)' -d 'run this release (an image built before) instead of building the current source'
 complete -c nextdeploy -n '__nextdeploy_at "local run"' -l force -d 'build even when an image of this release already exists'
-complete -c nextdeploy -n '__nextdeploy_at "local run"' -l no-cache -d 'build without the engine\'s layer cache'
+complete -c nextdeploy -n '__nextdeploy_at "local run"' -l no-cache -d 'do not use the engine\'s layer cache'
 complete -c nextdeploy -n '__nextdeploy_at "local run"' -l pull -d 'always try to pull newer versions of the base images'
 complete -c nextdeploy -n '__nextdeploy_at "local run"' -l build-arg -x -d 'a build argument, over build.args; KEY alone takes its value from the environment'
 complete -c nextdeploy -n '__nextdeploy_at "local run"' -l target -x -d 'build up to this stage of a multi-stage Dockerfile'
