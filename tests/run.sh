@@ -37,8 +37,8 @@ matches() {
 # count TAP lines of one file's output
 tally() {
 	local out=$1 name=$2 rc=$3 p f
-	p=$(grep -c '^ok ' "$out")
-	f=$(grep -c '^not ok ' "$out")
+	p=$(grep -a -c '^ok ' "$out")
+	f=$(grep -a -c '^not ok ' "$out")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		# died without reporting a failure (crash, missing plan)
 		f=1
@@ -49,7 +49,7 @@ tally() {
 	if [ "$f" -gt 0 ]; then
 		failed_files+=("$name")
 		printf '%-44s %3d passed, %3d FAILED\n' "$name" "$p" "$f"
-		grep -E '^(not ok|#)' "$out" | tail -n 40 | sed 's/^/    /'
+		grep -a -E '^(not ok|#)' "$out" | tail -n 40 | sed 's/^/    /'
 	else
 		printf '%-44s %3d passed\n' "$name" "$p"
 	fi
