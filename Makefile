@@ -77,7 +77,9 @@ deps:
 
 asan:
 	$(MAKE) test O=build/asan BIN=build/asan/nextdeploy SANITIZE=address,undefined \
-		CFLAGS='-O1 -g' ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
+		CFLAGS='-O1 -g' \
+		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize/lsan.supp:print_suppressions=0
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

@@ -67,6 +67,7 @@ nd() {
 	if [ -n "${ND_VALGRIND:-}" ]; then
 		valgrind -q --error-exitcode=126 --leak-check=full \
 			--errors-for-leak-kinds=definite --trace-children=no \
+			--suppressions="$SRC_ROOT/tests/sanitize/valgrind.supp" \
 			"$ND_BIN" "$@" 2>"$errf"
 	else
 		"$ND_BIN" "$@" 2>"$errf"
