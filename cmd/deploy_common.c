@@ -127,8 +127,8 @@ static void print_block(const char *title, const char *text)
 	}
 }
 
-int nd_deploy_report(const struct nd_deploy_result *res, int r,
-		     struct nd_error *err)
+static int deploy_report(const struct nd_deploy_result *res, int r,
+			 struct nd_error *err)
 {
 	for (size_t i = 0; i < res->nfailures; i++) {
 		const struct nd_deploy_failure *f = &res->failures[i];
@@ -165,11 +165,27 @@ int nd_deploy_report(const struct nd_deploy_result *res, int r,
 	return ND_EXIT_OK;
 }
 
-char *nd_deploy_command_line(const struct nd_ctx *ctx, const char *release)
+int nd_cli_deploy(struct nd_ctx *ctx, struct nd_deploy_opts *o)
 {
-	return release ?
-		       nd_xprintf("nextdeploy %s %s", ctx->cmd_path, release) :
-		       nd_xprintf("nextdeploy %s", ctx->cmd_path);
+	struct nd_deploy_result res = { 0 };
+	struct nd_error err = ND_ERROR_INIT;
+	/* "nextdeploy run x", for the lock's label */
+	char *cmdline = o->release ? nd_xprintf("nextdeploy %s %s",
+						ctx->cmd_path, o->release) :
+				     nd_xprintf("nextdeploy %s", ctx->cmd_path);
+	int code, r;
+
+	o->command_line = cmdline;
+	o->interrupted = nd_signal_flag();
+	o->ui = nd_deploy_cli_ui();
+	nd_signals_install(ND_SIG_NOTIFY);
+	r = nd_deploy_run(&res, ctx->engine, ctx->project, o, &err);
+	code = deploy_report(&res, r, &err);
+	nd_deploy_result_release(&res);
+	nd_error_release(&err);
+	o->command_line = NULL;
+	free(cmdline);
+	return code;
 }
 
 void nd_bulk_item(struct nd_bulk *b, const char *name, int r,

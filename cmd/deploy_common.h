@@ -31,12 +31,13 @@ struct nd_deploy_ui nd_deploy_cli_ui(void);
 /* Parse --lock-wait; 0 and *ms_out, or an exit code after reporting. */
 int nd_deploy_parse_lock_wait(const char *s, int64_t *ms_out);
 
-/* Print the outcome; returns the exit code. r/err from nd_deploy_run. */
-int nd_deploy_report(const struct nd_deploy_result *res, int r,
-		     struct nd_error *err);
-
-/* "nextdeploy run --release x", for the lock's label. */
-char *nd_deploy_command_line(const struct nd_ctx *ctx, const char *release);
+/*
+ * Deploy o->release (run, rollback): the lock's command line, Ctrl-C as
+ * the deploy's `interrupted`, the UI above, then nd_deploy_run() and its
+ * outcome printed. The caller sets release, rollback, break_lock and
+ * lock_wait_ms. Returns the exit code.
+ */
+int nd_cli_deploy(struct nd_ctx *ctx, struct nd_deploy_opts *o);
 
 /*
  * For the bulk commands (stop, start, restart, down; STYLE §17): report one

@@ -66,10 +66,9 @@ int cmd_rollback(int argc, const char **argv, struct nd_ctx *ctx)
 {
 	struct nd_app_state st = ND_APP_STATE_INIT;
 	struct nd_deploy_opts o = { 0 };
-	struct nd_deploy_result res = { 0 };
 	struct nd_error err = ND_ERROR_INIT;
-	char *target = NULL, *cmdline = NULL;
-	int code, r;
+	char *target = NULL;
+	int code;
 
 	if (argc == 1 && !nd_image_tag_valid(argv[0])) {
 		nd_msg_error("invalid release '%s'", argv[0]);
@@ -92,21 +91,13 @@ int cmd_rollback(int argc, const char **argv, struct nd_ctx *ctx)
 		nd_msg_info("release %s is already live; deploying it again",
 			    target);
 	nd_msg_info("rolling back %s to release %s", ctx->project->app, target);
-	cmdline = nd_deploy_command_line(ctx, target);
 	o.release = target;
 	o.rollback = true;
 	o.break_lock = opt_break_lock;
-	o.command_line = cmdline;
-	o.interrupted = nd_signal_flag();
-	o.ui = nd_deploy_cli_ui();
-	nd_signals_install(ND_SIG_NOTIFY);
-	r = nd_deploy_run(&res, ctx->engine, ctx->project, &o, &err);
-	code = nd_deploy_report(&res, r, &err);
-	nd_deploy_result_release(&res);
+	code = nd_cli_deploy(ctx, &o);
 done:
 	nd_app_state_release(&st);
 	nd_error_release(&err);
 	free(target);
-	free(cmdline);
 	return code;
 }

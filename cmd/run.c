@@ -168,10 +168,8 @@ static int build_first(struct nd_ctx *ctx, char **release_out)
 int cmd_run(int argc, const char **argv, struct nd_ctx *ctx)
 {
 	struct nd_deploy_opts o = { 0 };
-	struct nd_deploy_result res;
-	struct nd_error err = ND_ERROR_INIT;
-	char *cmdline, *built = NULL;
-	int code, r;
+	char *built = NULL;
+	int code;
 
 	ND_UNUSED(argc);
 	ND_UNUSED(argv);
@@ -183,18 +181,9 @@ int cmd_run(int argc, const char **argv, struct nd_ctx *ctx)
 		return code;
 	if (opt_build && (code = build_first(ctx, &built)))
 		return code;
-	cmdline = nd_deploy_command_line(ctx, built ? built : opt_release);
 	o.release = built ? built : opt_release;
 	o.break_lock = opt_break_lock;
-	o.command_line = cmdline;
-	o.interrupted = nd_signal_flag();
-	o.ui = nd_deploy_cli_ui();
-	nd_signals_install(ND_SIG_NOTIFY);
-	r = nd_deploy_run(&res, ctx->engine, ctx->project, &o, &err);
-	code = nd_deploy_report(&res, r, &err);
-	nd_deploy_result_release(&res);
-	nd_error_release(&err);
-	free(cmdline);
+	code = nd_cli_deploy(ctx, &o);
 	free(built);
 	return code;
 }
