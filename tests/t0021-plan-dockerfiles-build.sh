@@ -5,6 +5,7 @@
 # container runs as the non-root user, and the health probe the plan chose
 # (node, python, wget) answers from inside with docker exec.
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_ROOT/lib-apps.sh"
 
 engine_ok || test_skip_all "no engine"
 for img in "$ND_TEST_NODE" "$ND_TEST_PYTHON" "$ND_TEST_GO" "$ND_TEST_BUSYBOX" \
@@ -32,35 +33,8 @@ build_app() {
 	docker tag "$image" "$APP-$name:latest"
 }
 
-# run_app NAME: start it, wait for the plan's probe to pass from inside
-run_app() {
-	local name=$1 port probe
-	port=$(json_get "$name.plan.json" 'd["port"]') &&
-	probe=$(json_get "$name.plan.json" 'd["probe"]') &&
-	docker run -d --name "$APP-$name" --label nextdeploy.managed=true \
-		--label "nextdeploy.app=$APP" "$APP-$name:latest" >/dev/null &&
-	nd_wait_for 30 probe_app "$name" "$probe" "$port" / || {
-		docker logs "$APP-$name" >&2
-		return 1
-	}
-}
-
-# probe_app NAME PROBE PORT PATH: what the health check will run, printing
-# the body
-probe_app() {
-	local name=$1 probe=$2 port=$3 path=$4 url
-	url="http://127.0.0.1:$port$path"
-	case $probe in
-	node) docker exec "$APP-$name" node -e "
-		require('http').get('$url', r => { let b = ''; r.on('data', c => b += c);
-		  r.on('end', () => { process.stdout.write(b); process.exit(r.statusCode < 400 ? 0 : 1) }) })
-		  .on('error', () => process.exit(1))" ;;
-	python) docker exec "$APP-$name" python -c "
-import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen('$url', timeout=5).read().decode())" ;;
-	wget) docker exec "$APP-$name" timeout 5 wget -q -O- "$url" ;;
-	*) echo "unknown probe $probe" >&2; return 1 ;;
-	esac
+run_app() { # run_app NAME: start the image built, wait for its probe
+	app_start "$1" "$APP-$1:latest"
 }
 
 # host_get NAME PATH [CURL ARGS]: fetch from the host (status and body of
